@@ -1,0 +1,1 @@
+"""`flask catalog ...` commands (attached to the catalog blueprint's CLI group)."""

@@ -1,0 +1,1 @@
+"""Catalog HTML views; each module adds routes to `catalog.bp`. Import new modules here."""

@@ -1,0 +1,31 @@
+"""Roles and which organisation kinds may hold them."""
+SUPPLIER = "supplier"
+PURCHASER = "purchaser"
+PROCUREMENT_OFFICER = "procurement_officer"
+FINANCE_REVIEWER = "finance_reviewer"
+INSPECTOR = "inspector"
+PLATFORM_ADMIN = "platform_admin"
+PLATFORM_REVIEWER = "platform_reviewer"
+
+ALL_ROLES = (SUPPLIER, PURCHASER, PROCUREMENT_OFFICER, FINANCE_REVIEWER, INSPECTOR, PLATFORM_ADMIN, PLATFORM_REVIEWER)
+
+ORG_SUPPLIER = "supplier"
+ORG_PURCHASER = "purchaser"
+ORG_CENTRE = "procurement_centre"
+ORG_FINANCE = "finance_office"
+ORG_INSPECTION = "inspection_authority"
+ORG_PLATFORM = "platform"
+
+ORG_KINDS = (ORG_SUPPLIER, ORG_PURCHASER, ORG_CENTRE, ORG_FINANCE, ORG_INSPECTION, ORG_PLATFORM)
+
+# An organisation kind limits the roles its people can hold.
+ROLES_BY_ORG_KIND = {
+    ORG_SUPPLIER: {SUPPLIER},
+    ORG_PURCHASER: {PURCHASER},
+    ORG_CENTRE: {PROCUREMENT_OFFICER},
+    ORG_FINANCE: {FINANCE_REVIEWER},
+    ORG_INSPECTION: {INSPECTOR},
+    ORG_PLATFORM: {PLATFORM_ADMIN, PLATFORM_REVIEWER},
+}
+
+CITY_BOUND_KINDS = {ORG_PURCHASER, ORG_CENTRE, ORG_FINANCE, ORG_INSPECTION}

@@ -1,0 +1,203 @@
+"""Accounts, home pages, language switch, supplier verification, API tokens, health."""
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from core import accounts, api as api_core, nav
+from core import roles as R
+from core.errors import ServiceError
+from core.extensions import db, limiter
+from core.forms import ConfirmForm, LoginForm, ReviewForm, SupplierRegistrationForm, TokenForm
+from core.models import ApiToken, Job, Notice, Organisation
+from core.policy import login_required, roles_required
+
+bp = Blueprint("core", __name__)
+
+HOME_TITLES = {
+    R.SUPPLIER: "Supplier home",
+    R.PURCHASER: "Purchaser home",
+    R.PROCUREMENT_OFFICER: "Procurement centre home",
+    R.FINANCE_REVIEWER: "Finance office home",
+    R.INSPECTOR: "Inspector home",
+    R.PLATFORM_ADMIN: "Platform administration",
+    R.PLATFORM_REVIEWER: "Platform review desk",
+}
+
+nav.register("core.home", "Home", order=0)
+nav.register("core.supplier_queue", "Supplier verification", roles=(R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN), order=80)
+nav.register("core.account", "Account", order=95)
+
+
+def _safe_next(target):
+    """Only same-site relative redirects after login."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def apply_form_errors(form, exc: ServiceError):
+    """Put a service error's field messages on the form (inline), the rest in a flash."""
+    placed = False
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+            placed = True
+    flash(exc.message if not placed else _("Please correct the marked fields."), "danger")
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    return render_template("core/index.html")
+
+
+@bp.get("/home")
+@login_required
+def home():
+    primary = next((r for r in R.ALL_ROLES if current_user.has_role(r)), None)
+    notices = db.session.execute(
+        db.select(Notice).filter_by(organisation_id=current_user.organisation_id).order_by(Notice.created_at.desc()).limit(10)
+    ).scalars().all()
+    links = [e for e in nav.entries_for(current_user) if e.endpoint not in ("core.home", "core.account")]
+    return render_template("core/home.html", role=primary, title=_(HOME_TITLES.get(primary, "Home")), notices=notices, links=links)
+
+
+def _login_limit():
+    return current_app.config.get("LOGIN_RATE_LIMIT", "10 per minute")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts. Wait a minute and try again.")
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except ServiceError as exc:
+            flash(_(exc.message), "danger")
+            return render_template("core/login.html", form=form), 200
+        login_user(user)
+        session.permanent = True
+        if user.locale:
+            session["locale"] = user.locale
+        return redirect(_safe_next(form.next.data) or url_for("core.home"))
+    return render_template("core/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def register():
+    form = SupplierRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            accounts.register_supplier(credit_code=form.credit_code.data, name_en=form.name_en.data, name_zh=form.name_zh.data,
+                                       address=form.address.data, contact_name=form.contact_name.data,
+                                       email=form.email.data, password=form.password.data)
+        except ServiceError as exc:
+            apply_form_errors(form, exc)
+            return render_template("core/register.html", form=form), 400
+        flash(_("Registration received. The platform will verify your firm; you can sign in meanwhile."), "success")
+        return redirect(url_for("core.login"))
+    return render_template("core/register.html", form=form), (400 if form.is_submitted() else 200)
+
+
+@bp.post("/language")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["locale"] = lang
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user, lang)
+    return redirect(_safe_next(request.form.get("next")) or url_for("core.index"))
+
+
+@bp.get("/platform/suppliers")
+@roles_required(R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN)
+def supplier_queue():
+    pending = db.session.execute(db.select(Organisation).filter_by(kind=R.ORG_SUPPLIER, status="pending").order_by(Organisation.created_at)).scalars().all()
+    recent = db.session.execute(db.select(Organisation).filter(Organisation.kind == R.ORG_SUPPLIER, Organisation.status != "pending")
+                                .order_by(Organisation.id.desc()).limit(20)).scalars().all()
+    return render_template("core/supplier_queue.html", pending=pending, recent=recent, form=ReviewForm())
+
+
+@bp.post("/platform/suppliers/<int:org_id>/review")
+@roles_required(R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN)
+def review_supplier(org_id):
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash(_("The form could not be read. Try again."), "danger")
+        return redirect(url_for("core.supplier_queue"))
+    try:
+        org = accounts.review_supplier(current_user, org_id, approve=bool(form.approve.data), note=form.note.data or "")
+    except ServiceError as exc:
+        flash(_(exc.message), "danger")
+        return redirect(url_for("core.supplier_queue"))
+    flash(_("%(name)s is now %(status)s.", name=org.name_zh, status=_(org.status)), "success")
+    return redirect(url_for("core.supplier_queue"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _row, new_token = api_core.create_token(current_user, form.name.data)
+        except ServiceError as exc:
+            apply_form_errors(form, exc)
+    tokens = db.session.execute(db.select(ApiToken).filter_by(user_id=current_user.id).order_by(ApiToken.created_at.desc())).scalars().all()
+    return render_template("core/account.html", form=form, tokens=tokens, new_token=new_token, revoke_form=ConfirmForm())
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            api_core.revoke_token(current_user, token_id)
+            flash(_("Token revoked."), "success")
+        except ServiceError as exc:
+            flash(_(exc.message), "danger")
+    return redirect(url_for("core.account"))
+
+
+@bp.get("/jobs/<job_id>")
+@login_required
+def job_status(job_id):
+    job = db.session.get(Job, job_id)
+    if job is None or (job.owner_id not in (None, current_user.id)):
+        return render_template("errors/404.html"), 404
+    return render_template("core/job.html", job=job)
+
+
+@bp.get("/healthz")
+def healthz():
+    from catalog.search.engine import search_engine
+    from procurement.payments.gateway import payment_gateway
+
+    try:
+        db.session.execute(db.text("SELECT 1"))
+        database = {"status": "ok", "backend": db.engine.dialect.name}
+    except Exception as exc:  # health must report, not crash
+        db.session.rollback()
+        database = {"status": "down", "error": exc.__class__.__name__}
+    body = {"database": database, "search": search_engine.health(), "payments": payment_gateway.health()}
+    body["status"] = "ok" if database["status"] == "ok" else "degraded"
+    return jsonify(body), 200

@@ -1,0 +1,9 @@
+"""Projects and their closed loop: budget, design, procurement, construction, acceptance."""
+from flask import Blueprint
+
+bp = Blueprint("procurement", __name__, cli_group=None)
+
+
+def register(app):
+    """Register procurement blueprints; sub-modules add routes to `bp`."""
+    app.register_blueprint(bp)

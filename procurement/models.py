@@ -1,0 +1,1 @@
+"""Procurement models (projects, budgets, bills of materials, records)."""

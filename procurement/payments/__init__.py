@@ -1,0 +1,1 @@
+"""Payments (bid bonds) through Stripe; `gateway` is the only module that imports stripe."""
