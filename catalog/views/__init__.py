@@ -1,1 +1,2 @@
 """Catalog HTML views; each module adds routes to `catalog.bp`. Import new modules here."""
+from catalog.views import products  # noqa: F401,E402

@@ -1,0 +1,238 @@
+"""Products JSON API: list, read, create, update, submit, per-city compliance.
+
+Same services as the web forms; errors come back as `{"error": {"code", "message", "fields"}}`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from core import openapi
+from core import roles as R
+from core.api import api_auth, json_body
+from core.errors import NotFound, ValidationError
+from core.extensions import db
+from core.models import City
+
+from catalog import policy
+from catalog.api import bp
+from catalog.models.products import Product
+from catalog.services import products as svc
+from catalog.services.verdicts import evaluate_for_city, verdicts_by_city
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def product_json(product: Product, *, full=False, today=None) -> dict:
+    """The API shape of a product (list items omit evidence details)."""
+    today = today or dt.date.today()
+    out = {
+        "id": product.id,
+        "sku": product.sku,
+        "name_zh": product.name_zh,
+        "name_en": product.name_en,
+        "category": product.category.code if product.category else None,
+        "supplier": {"id": product.supplier_id, "name_en": product.supplier.name_en,
+                     "name_zh": product.supplier.name_zh, "credit_code": product.supplier.credit_code},
+        "brand": product.brand,
+        "model_spec": product.model_spec,
+        "unit": product.unit,
+        "list_price_fen": product.list_price_fen,
+        "status": svc.effective_status(product, today),
+        "updated_at": _iso(product.updated_at),
+        "verdicts": {code: v.verdict for code, v in verdicts_by_city(product).items()},
+    }
+    if full:
+        carbon = product.current_carbon()
+        out.update({
+            "manufacturer": product.manufacturer,
+            "plant": product.plant,
+            "description": product.description,
+            "suspended_reason": product.suspended_reason if product.status == "suspended" else None,
+            "review_note": product.review_note,
+            "created_at": _iso(product.created_at),
+            "indicators": [{"key": iv.key, "value": iv.value, "unit": iv.unit} for iv in product.indicator_values],
+            "certificates": [{
+                "id": c.id, "number": c.number, "body": c.body, "star_grade": c.star_grade, "standard": c.standard,
+                "issued_on": _iso(c.issued_on), "expires_on": _iso(c.expires_on),
+                "status": c.effective_status(today), "changed_on": _iso(c.changed_on)} for c in product.certificates],
+            "test_reports": [{"id": r.id, "number": r.number, "lab": r.lab, "issued_on": _iso(r.issued_on),
+                              "covers": list(r.covers or [])} for r in product.test_reports],
+            "carbon": None if carbon is None else {
+                "declared_unit": carbon.declared_unit, "gwp_a1a3": carbon.gwp_a1a3,
+                "valid_until": _iso(carbon.valid_until), "program_operator": carbon.program_operator},
+            "documents": [{"id": lk.document_id, "kind": lk.kind, "sha256": lk.document.sha256,
+                           "content_type": lk.document.content_type, "size": lk.document.size,
+                           "original_name": lk.document.original_name} for lk in product.document_links],
+        })
+    return out
+
+
+def _visible(product_id) -> Product:
+    product = svc.get_product(product_id)
+    if not policy.can_view_product(g.api_user, product):
+        raise NotFound("No such product.")  # do not reveal drafts of other suppliers
+    return product
+
+
+def _int_arg(name, default, lo, hi):
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(f"'{name}' must be a whole number.", {name: "Must be a whole number."}) from None
+    if not lo <= value <= hi:
+        raise ValidationError(f"'{name}' must be between {lo} and {hi}.", {name: f"Between {lo} and {hi}."})
+    return value
+
+
+@bp.get("/products")
+@api_auth(public=True)
+def products_list():
+    user = g.api_user
+    page = _int_arg("page", 1, 1, 10**6)
+    per_page = _int_arg("per_page", 50, 1, 200)
+    mine = request.args.get("mine") in ("1", "true", "yes")
+    status = request.args.get("status") or None
+    if mine:
+        if not policy._has(user, R.SUPPLIER):
+            raise ValidationError("'mine' is for suppliers.", {"mine": "Only suppliers have products."})
+        items, total = svc.supplier_products(user.organisation_id, status=status, page=page, per_page=per_page)
+    else:
+        if status and status not in ("listed",) and not policy.is_reviewer(user):
+            raise ValidationError("Only listed products are public.", {"status": "Use mine=1 for your own products."})
+        q = select(Product).where(Product.status == (status or "listed"))
+        category = request.args.get("category")
+        if category:
+            from catalog.models import Category
+
+            cat = db.session.execute(select(Category).filter_by(code=category)).scalar_one_or_none()
+            if cat is None:
+                raise ValidationError("Unknown category.", {"category": f"No category {category!r}."})
+            q = q.where(Product.category_id == cat.id)
+        items, total = svc._page(q.order_by(Product.id), page, per_page)
+    return jsonify({"items": [product_json(p) for p in items], "total": total, "page": page, "per_page": per_page})
+
+
+@bp.get("/products/<int:product_id>")
+@api_auth(public=True)
+def products_read(product_id):
+    product = _visible(product_id)
+    svc.enforce_expiry_on_read(product)
+    return jsonify(product_json(product, full=True))
+
+
+@bp.post("/products")
+@api_auth(R.SUPPLIER)
+def products_create():
+    product = svc.create_product(g.api_user, json_body())
+    return jsonify(product_json(product, full=True)), 201
+
+
+@bp.route("/products/<int:product_id>", methods=["PATCH", "PUT"])
+@api_auth(R.SUPPLIER)
+def products_update(product_id):
+    product = svc.update_product(g.api_user, product_id, json_body())
+    return jsonify(product_json(product, full=True))
+
+
+@bp.post("/products/<int:product_id>/submit")
+@api_auth(R.SUPPLIER)
+def products_submit(product_id):
+    product = svc.submit_product(g.api_user, product_id)
+    return jsonify(product_json(product, full=True))
+
+
+@bp.get("/products/<int:product_id>/compliance")
+@api_auth(public=True)
+def products_compliance(product_id):
+    product = _visible(product_id)
+    code = (request.args.get("city") or "").strip()
+    if not code:
+        raise ValidationError("Give a city code.", {"city": "Required, e.g. nanjing."})
+    city = db.session.execute(select(City).filter_by(code=code)).scalar_one_or_none()
+    if city is None:
+        raise ValidationError("Unknown city.", {"city": f"No city {code!r}."})
+    stored = verdicts_by_city(product).get(city.code)
+    if stored is not None:
+        details = dict(stored.details or {})
+        verdict, version_id, evaluated_at = stored.verdict, stored.standard_version_id, _iso(stored.evaluated_at)
+    else:
+        ev = evaluate_for_city(product, city)
+        details, verdict, version_id, evaluated_at = ev.to_dict(), ev.verdict, ev.version_id, None
+    return jsonify({"product_id": product.id, "city": city.code, "climate_zone": city.climate_zone,
+                    "verdict": verdict, "standard_version_id": version_id, "evaluated_at": evaluated_at,
+                    "results": details.get("results", [])})
+
+
+_PRODUCT_INPUT = {
+    "type": "object",
+    "properties": {
+        "sku": {"type": "string", "maxLength": 64}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+        "category": {"type": "string", "description": "category code"}, "brand": {"type": "string"},
+        "model_spec": {"type": "string"}, "unit": {"type": "string"},
+        "list_price_fen": {"type": "integer", "minimum": 0},
+        "manufacturer": {"type": "string"}, "plant": {"type": "string"}, "description": {"type": "string"},
+        "indicators": {"description": "{key: value}, {key: {value, unit}} or [{key, value, unit}]",
+                       "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
+        "certificate": {"type": "object", "properties": {
+            "number": {"type": "string"}, "body": {"type": "string"}, "star_grade": {"type": "integer", "minimum": 1, "maximum": 3},
+            "standard": {"type": "string"}, "issued_on": {"type": "string", "format": "date"},
+            "expires_on": {"type": "string", "format": "date"}}},
+        "test_report": {"type": "object"},
+        "carbon": {"type": "object", "properties": {
+            "declared_unit": {"type": "string"}, "gwp_a1a3": {"type": "number", "minimum": 0},
+            "valid_until": {"type": "string", "format": "date"}, "program_operator": {"type": "string"}}},
+    },
+}
+openapi.schema("ProductInput", _PRODUCT_INPUT)
+openapi.schema("Product", {"type": "object", "required": ["id", "sku", "status", "list_price_fen"], "properties": {
+    "id": {"type": "integer"}, "sku": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+    "category": {"type": "string"}, "list_price_fen": {"type": "integer"},
+    "status": {"type": "string", "enum": ["draft", "submitted", "verified", "listed", "suspended", "rejected"]},
+    "verdicts": {"type": "object", "additionalProperties": {"type": "string", "enum": ["pass", "fail", "incomplete"]}}}})
+_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}
+_id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_err = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+openapi.spec("/products", "get", {
+    "summary": "List products (listed ones; `mine=1` for a supplier's own)", "tags": ["products"], "security": [{}, {"bearer": []}],
+    "parameters": [{"name": n, "in": "query", "schema": {"type": t}} for n, t in
+                   (("page", "integer"), ("per_page", "integer"), ("category", "string"), ("status", "string"),
+                    ("mine", "boolean"))],
+    "responses": {"200": {"description": "A page of products", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
+                                         "total": {"type": "integer"}, "page": {"type": "integer"}}}}}}}})
+openapi.spec("/products", "post", {
+    "summary": "Create a draft product (supplier)", "tags": ["products"],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}},
+    "responses": {"201": {"description": "Created", "content": _ref}, "403": {"description": "Not a supplier", "content": _err},
+                  "409": {"description": "SKU already used", "content": _err}}})
+openapi.spec("/products/{id}", "get", {
+    "summary": "Read a product with its evidence", "tags": ["products"], "parameters": [_id_param], "security": [{}, {"bearer": []}],
+    "responses": {"200": {"description": "The product", "content": _ref}, "404": {"description": "Not found", "content": _err}}})
+for _method in ("patch", "put"):
+    openapi.spec("/products/{id}", _method, {
+        "summary": "Update your product (absent fields are kept)", "tags": ["products"], "parameters": [_id_param],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}},
+        "responses": {"200": {"description": "Updated", "content": _ref}, "403": {"description": "Not yours", "content": _err},
+                      "404": {"description": "Not found", "content": _err}}})
+openapi.spec("/products/{id}/submit", "post", {
+    "summary": "Submit a draft for review", "tags": ["products"], "parameters": [_id_param],
+    "responses": {"200": {"description": "Submitted", "content": _ref}, "409": {"description": "Wrong status", "content": _err}}})
+openapi.spec("/products/{id}/compliance", "get", {
+    "summary": "Per-indicator compliance of a product in a city", "tags": ["products"], "security": [{}, {"bearer": []}],
+    "parameters": [_id_param, {"name": "city", "in": "query", "required": True, "schema": {"type": "string"},
+                               "description": "city code, e.g. nanjing"}],
+    "responses": {"200": {"description": "Verdict and per-indicator results (pass/fail/missing, limit, value, reason)",
+                          "content": {"application/json": {"schema": {"type": "object", "properties": {
+                              "verdict": {"type": "string"}, "city": {"type": "string"},
+                              "standard_version_id": {"type": "integer", "nullable": True},
+                              "results": {"type": "array", "items": {"type": "object"}}}}}}},
+                  "404": {"description": "Not found", "content": _err}}})

@@ -1,0 +1,1 @@
+"""Catalog WTForms, one module per area (products, categories, standards, import)."""

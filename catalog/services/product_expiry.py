@@ -1,0 +1,123 @@
+"""Automatic suspension when a product's certificate expires or is revoked.
+
+Two paths, same outcome: the daily job `suspend_expired_products(today)` (CLI
+`flask catalog expire`), and a check on read (`enforce_expiry_on_read`) so a listed product
+whose certificate lapsed is never shown as listed even before the job runs. Both move the
+product to `suspended` with a conditional UPDATE (only one of two racing callers wins),
+write the audit event and leave a `Notice` for the supplier.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from core import audit as audit_log
+from core.extensions import db
+from core.models import Notice
+from core.services import unit_of_work
+from core.timeutil import utcnow
+
+from catalog.models.products import Certificate, Product
+
+WATCHED = ("listed", "verified")
+
+
+def notify_supplier(product: Product, kind: str, subject: str, body: str = "") -> Notice:
+    """Leave a notice for the product's supplier (shown on their dashboard); no commit."""
+    notice = Notice(organisation_id=product.supplier_id, kind=kind, subject=subject[:300], body=body,
+                    link=f"/supplier/products/{product.id}/edit" if product.id else None)
+    db.session.add(notice)
+    return notice
+
+
+def lapsed(product: Product, today: dt.date) -> bool:
+    """The product relies on certificates and none is valid today."""
+    return bool(product.certificates) and not any(c.is_valid_on(today) for c in product.certificates)
+
+
+def effective_status(product: Product, today: dt.date | None = None) -> str:
+    """The status to show: a listed/verified product whose certificates lapsed counts as suspended."""
+    today = today or dt.date.today()
+    if product.status in WATCHED and lapsed(product, today):
+        return "suspended"
+    return product.status
+
+
+def _reason(product: Product, today: dt.date) -> str:
+    numbers = []
+    for cert in product.certificates:
+        state = cert.effective_status(today)
+        numbers.append(f"{cert.number} ({state}{', expired ' + cert.expires_on.isoformat() if state == 'expired' else ''})")
+    return "No valid certificate: " + "; ".join(numbers)
+
+
+def _expire(cert: Certificate, today: dt.date) -> None:
+    cert.status = "expired"
+    cert.changed_on = today
+    audit_log.record("certificate.expire", cert, before={"status": "valid"},
+                     after={"status": "expired", "expires_on": cert.expires_on})
+
+
+def _suspend(product: Product, today: dt.date, actor=None) -> bool:
+    """Conditionally suspend one product in the current transaction; True if this call did it."""
+    for cert in product.certificates:
+        if cert.status == "valid" and cert.expires_on < today:
+            _expire(cert, today)
+    old = product.status
+    reason = _reason(product, today)[:500]
+    result = db.session.execute(
+        update(Product).where(Product.id == product.id, Product.status == old)
+        .values(status="suspended", suspended_reason=reason, suspension_kind="certificate", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    # The row is already updated; tell the identity map without marking it dirty again.
+    set_committed_value(product, "status", "suspended")
+    set_committed_value(product, "suspended_reason", reason)
+    set_committed_value(product, "suspension_kind", "certificate")
+    audit_log.record("product.auto_suspend", product, before={"status": old},
+                     after={"status": "suspended", "reason": reason}, actor=actor)
+    notify_supplier(product, "product_suspended",
+                    f"Product {product.sku} suspended: certificate no longer valid",
+                    reason + ". Renew the certificate, then reinstate the product.")
+    return True
+
+
+def suspend_expired_products(today: dt.date | None = None) -> int:
+    """The daily job: suspend every listed or verified product without a valid certificate.
+
+    Returns how many products were suspended. Safe to run twice on the same day.
+    """
+    today = today or dt.date.today()
+    has_cert = exists().where(Certificate.product_id == Product.id)
+    has_valid = exists().where(and_(Certificate.product_id == Product.id, Certificate.status == "valid",
+                                    Certificate.expires_on >= today))
+    ids = db.session.execute(
+        select(Product.id).where(Product.status.in_(WATCHED), has_cert, ~has_valid).order_by(Product.id)
+    ).scalars().all()
+    count = 0
+    # Commit in batches so a large backlog neither holds one huge transaction nor loses work.
+    for start in range(0, len(ids), 200):
+        with unit_of_work():
+            for product in db.session.execute(
+                    select(Product).where(Product.id.in_(ids[start:start + 200]))).unique().scalars():
+                if product.status in WATCHED and lapsed(product, today) and _suspend(product, today):
+                    count += 1
+    # Certificates past expiry on products that were not watched still get their status corrected.
+    with unit_of_work():
+        for cert in db.session.execute(
+                select(Certificate).where(Certificate.status == "valid", Certificate.expires_on < today)).scalars().all():
+            _expire(cert, today)
+    return count
+
+
+def enforce_expiry_on_read(product: Product, today: dt.date | None = None) -> Product:
+    """Check on read: persist the suspension (with notice) if the job has not yet run."""
+    today = today or dt.date.today()
+    if product.status in WATCHED and lapsed(product, today):
+        with unit_of_work():
+            _suspend(product, today)
+    return product

@@ -1,0 +1,306 @@
+"""Pure parsing and validation of product input (forms, JSON, import rows).
+
+Every parser takes raw values (strings from CSV/forms or typed JSON values) and either
+returns a clean value or records a message in `errors[field]`. No database access here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import Decimal, InvalidOperation
+
+MAX_PRICE_FEN = 10**15
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_TRUE = {"true", "yes", "1", "y", "是"}
+_FALSE = {"false", "no", "0", "n", "否"}
+
+
+def blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(data: dict, key: str, errors: dict, *, max_len: int, required: bool = False, field: str | None = None):
+    """Stripped string, or None when absent/blank (an error when required)."""
+    field = field or key
+    value = data.get(key)
+    if blank(value):
+        if required:
+            errors[field] = "This field is required."
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        errors[field] = "Must be text."
+        return None
+    value = str(value).strip()
+    if len(value) > max_len:
+        errors[field] = f"At most {max_len} characters."
+        return None
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+        errors[field] = "Contains control characters."
+        return None
+    return value
+
+
+def price_fen(data: dict, errors: dict):
+    """List price in fen from `list_price_fen` (integer) or `list_price` (yuan, 2 decimals).
+
+    Returns (field_name, value) or (None, None) when neither is given.
+    """
+    if not blank(data.get("list_price_fen")):
+        raw = data["list_price_fen"]
+        if isinstance(raw, bool):
+            errors["list_price_fen"] = "Must be a whole number of fen."
+            return "list_price_fen", None
+        if isinstance(raw, float):
+            if not raw.is_integer():
+                errors["list_price_fen"] = "Must be a whole number of fen."
+                return "list_price_fen", None
+            raw = int(raw)
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            errors["list_price_fen"] = "Must be a whole number of fen."
+            return "list_price_fen", None
+        return "list_price_fen", _check_price("list_price_fen", value, errors)
+    if not blank(data.get("list_price")):
+        raw = data["list_price"]
+        if isinstance(raw, bool):
+            errors["list_price"] = "Must be a number (yuan)."
+            return "list_price", None
+        try:
+            amount = Decimal(str(raw).strip().replace(",", ""))
+        except InvalidOperation:
+            errors["list_price"] = "Must be a number (yuan)."
+            return "list_price", None
+        if not amount.is_finite():
+            errors["list_price"] = "Must be a number (yuan)."
+            return "list_price", None
+        fen = amount * 100
+        if fen != fen.to_integral_value():
+            errors["list_price"] = "At most two decimal places."
+            return "list_price", None
+        return "list_price", _check_price("list_price", int(fen), errors)
+    return None, None
+
+
+def _check_price(field, value, errors):
+    if value < 0:
+        errors[field] = "The price must not be negative."
+        return None
+    if value >= MAX_PRICE_FEN:
+        errors[field] = "The price is too large."
+        return None
+    return value
+
+
+def number(raw, field: str, errors: dict, *, minimum=None, required=True):
+    """A finite float, or None with a message."""
+    if blank(raw):
+        if required:
+            errors[field] = "This field is required."
+        return None
+    if isinstance(raw, bool):
+        errors[field] = "Must be a number."
+        return None
+    try:
+        value = float(str(raw).strip().replace(",", "")) if not isinstance(raw, (int, float)) else float(raw)
+    except ValueError:
+        errors[field] = "Must be a number."
+        return None
+    if not math.isfinite(value):
+        errors[field] = "Must be a finite number."
+        return None
+    if minimum is not None and value < minimum:
+        errors[field] = f"Must be at least {minimum:g}."
+        return None
+    return value
+
+
+def integer(raw, field: str, errors: dict, *, lo=None, hi=None, required=True):
+    if blank(raw):
+        if required:
+            errors[field] = "This field is required."
+        return None
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        if isinstance(raw, float):
+            if not raw.is_integer():
+                raise ValueError
+            value = int(raw)
+        else:
+            value = int(str(raw).strip())
+    except ValueError:
+        errors[field] = "Must be a whole number."
+        return None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        errors[field] = f"Must be between {lo} and {hi}."
+        return None
+    return value
+
+
+def date(raw, field: str, errors: dict, *, required=True):
+    """A date from a `date`, a datetime or an ISO `YYYY-MM-DD` string (also `YYYY/MM/DD`)."""
+    if blank(raw):
+        if required:
+            errors[field] = "This field is required."
+        return None
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    value = str(raw).strip().replace("/", "-")
+    try:
+        return dt.date.fromisoformat(value[:10]) if len(value) >= 10 else dt.date.fromisoformat(value)
+    except ValueError:
+        errors[field] = "Must be a date written YYYY-MM-DD."
+        return None
+
+
+def indicator_value(raw):
+    """Split a declared value into (value_num, value_text): numbers numeric, the rest text.
+
+    Booleans are stored as the text 'true'/'false' so the compliance engine sees one form.
+    """
+    if isinstance(raw, bool):
+        return None, "true" if raw else "false"
+    if isinstance(raw, (int, float)):
+        if not math.isfinite(float(raw)):
+            raise ValueError("Must be a finite number.")
+        return float(raw), None
+    value = str(raw).strip()
+    try:
+        num = float(value.replace(",", ""))
+    except ValueError:
+        low = value.lower()
+        if low in _TRUE:
+            return None, "true"
+        if low in _FALSE:
+            return None, "false"
+        if len(value) > 200:
+            raise ValueError("At most 200 characters.") from None
+        return None, value
+    if not math.isfinite(num):
+        raise ValueError("Must be a finite number.")
+    return num, None
+
+
+def indicators(raw, errors: dict):
+    """Normalise declared indicators to `{key: (value_num, value_text, unit)}`.
+
+    Accepts `{key: value}`, `{key: {"value": v, "unit": u}}` or `[{"key", "value", "unit"}]`.
+    Blank values are dropped (an empty cell means "not declared").
+    """
+    out: dict[str, tuple] = {}
+    if raw is None:
+        return out
+    if isinstance(raw, dict):
+        items = []
+        for key, val in raw.items():
+            if isinstance(val, dict):
+                items.append({"key": key, "value": val.get("value"), "unit": val.get("unit")})
+            else:
+                items.append({"key": key, "value": val, "unit": None})
+    elif isinstance(raw, list):
+        items = raw
+    else:
+        errors["indicators"] = "Give indicators as an object or a list."
+        return out
+    for item in items:
+        if not isinstance(item, dict):
+            errors["indicators"] = "Each indicator needs a key, a value and a unit."
+            continue
+        key = str(item.get("key") or "").strip()
+        field = f"indicators.{key or '?'}"
+        if not KEY_RE.match(key):
+            errors[field] = "Indicator keys are lower-case letters, digits and underscores."
+            continue
+        value = item.get("value")
+        if blank(value):
+            continue
+        unit = item.get("unit")
+        unit = "" if blank(unit) else str(unit).strip()
+        if len(unit) > 32:
+            errors[field] = "Unit: at most 32 characters."
+            continue
+        if key in out:
+            errors[field] = "Declared twice."
+            continue
+        try:
+            num, txt = indicator_value(value)
+        except ValueError as exc:
+            errors[field] = str(exc)
+            continue
+        out[key] = (num, txt, unit)
+    return out
+
+
+def certificate(raw, errors: dict, *, prefix="certificate"):
+    """Clean certificate fields, or None when no certificate data is given."""
+    if raw is None or (isinstance(raw, dict) and all(blank(v) for v in raw.values())):
+        return None
+    if not isinstance(raw, dict):
+        errors[prefix] = "Give the certificate as an object."
+        return None
+    local: dict = {}
+    out = {
+        "number": text(raw, "number", local, max_len=64, required=True),
+        "body": text(raw, "body", local, max_len=200, required=True),
+        "star_grade": integer(raw.get("star_grade"), "star_grade", local, lo=1, hi=3),
+        "standard": text(raw, "standard", local, max_len=200) or "",
+        "issued_on": date(raw.get("issued_on"), "issued_on", local),
+        "expires_on": date(raw.get("expires_on"), "expires_on", local),
+    }
+    status = text(raw, "status", local, max_len=16)
+    if status is not None and status not in ("valid", "suspended", "revoked", "expired"):
+        local["status"] = "One of valid, suspended, revoked, expired."
+    out["status"] = status or "valid"
+    if out["issued_on"] and out["expires_on"] and out["expires_on"] <= out["issued_on"]:
+        local["expires_on"] = "The expiry date must be after the issue date."
+    for k, v in local.items():
+        errors[f"{prefix}.{k}"] = v
+    return None if local else out
+
+
+def test_report(raw, errors: dict, *, prefix="test_report"):
+    if raw is None or (isinstance(raw, dict) and all(blank(v) for v in raw.values())):
+        return None
+    if not isinstance(raw, dict):
+        errors[prefix] = "Give the test report as an object."
+        return None
+    local: dict = {}
+    covers = raw.get("covers") or []
+    if isinstance(covers, str):
+        covers = [c.strip() for c in re.split(r"[,;\s]+", covers) if c.strip()]
+    if not isinstance(covers, list) or not all(isinstance(c, str) and KEY_RE.match(c) for c in covers):
+        local["covers"] = "A list of indicator keys."
+        covers = []
+    out = {
+        "number": text(raw, "number", local, max_len=64, required=True),
+        "lab": text(raw, "lab", local, max_len=200, required=True),
+        "issued_on": date(raw.get("issued_on"), "issued_on", local),
+        "covers": sorted(set(covers)),
+    }
+    if out["issued_on"] and out["issued_on"] > dt.date.today() + dt.timedelta(days=1):
+        local["issued_on"] = "The issue date is in the future."
+    for k, v in local.items():
+        errors[f"{prefix}.{k}"] = v
+    return None if local else out
+
+
+def carbon(raw, errors: dict, *, prefix="carbon"):
+    if raw is None or (isinstance(raw, dict) and all(blank(v) for v in raw.values())):
+        return None
+    if not isinstance(raw, dict):
+        errors[prefix] = "Give the carbon declaration as an object."
+        return None
+    local: dict = {}
+    out = {
+        "declared_unit": text(raw, "declared_unit", local, max_len=32, required=True),
+        "gwp_a1a3": number(raw.get("gwp_a1a3"), "gwp_a1a3", local, minimum=0),
+        "valid_until": date(raw.get("valid_until"), "valid_until", local, required=False),
+        "program_operator": text(raw, "program_operator", local, max_len=200) or "",
+    }
+    for k, v in local.items():
+        errors[f"{prefix}.{k}"] = v
+    return None if local else out

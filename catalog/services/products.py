@@ -1,0 +1,578 @@
+"""Product use cases: create/update, lifecycle, evidence (certificates, reports, carbon, documents).
+
+Every public use case commits once through `core.services.unit_of_work` with its audit
+event. `upsert_product` is the exception: it validates and adds to the session without
+committing so the bulk import can call it in a loop inside its own transaction.
+
+Lifecycle::
+
+    draft --submit--> submitted --verify--> verified --list--> listed
+      ^                  |reject                                 |  certificate expired/revoked,
+      |                  v                                       v  or a reviewer suspends
+      +------------- rejected (edit, resubmit)               suspended --reinstate--> listed
+
+Changing what a reviewer checked (category, indicator values, certificates) on a
+submitted, verified or listed product sends it back to draft for a new review.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from core import audit as audit_log
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.extensions import db
+from core.services import unit_of_work
+from core.timeutil import utcnow
+
+from catalog import policy, units
+from catalog.models.products import (
+    CarbonDeclaration,
+    Certificate,
+    Document,
+    Product,
+    ProductDocument,
+    ProductIndicatorValue,
+    TestReport,
+)
+from catalog.services import product_validation as V
+from catalog.services.documents import store_document
+from catalog.services.product_expiry import (  # noqa: F401  (re-exported use cases)
+    effective_status,
+    enforce_expiry_on_read,
+    notify_supplier,
+    suspend_expired_products,
+)
+from catalog.services.verdicts import pilot_cities, refresh_verdicts, rule_units  # noqa: F401
+
+REVIEW_FIELDS = ("category_id",)
+
+
+def _category_model():
+    from catalog.models import Category
+
+    return Category
+
+
+@dataclass
+class UpsertContext:
+    """Caches for calling `upsert_product` many times (bulk import): one query each, not per row.
+
+    `categories` maps category code -> Category; `products` maps SKU -> Product for one
+    supplier; `rules_cache` is shared by verdict refreshes.
+    """
+
+    supplier_id: int | None = None
+    categories: dict = field(default_factory=dict)
+    products: dict | None = None
+    rules_cache: dict = field(default_factory=dict)
+    cities: list | None = None
+    refresh: bool = True
+
+
+def make_upsert_context(supplier, *, preload_products=True, refresh=True) -> UpsertContext:
+    """Preload categories (and optionally the supplier's products) for repeated upserts."""
+    Category = _category_model()
+    cats = {c.code: c for c in db.session.execute(select(Category)).scalars()}
+    products = None
+    if preload_products:
+        products = {p.sku: p for p in db.session.execute(
+            select(Product).where(Product.supplier_id == supplier.id)).unique().scalars()}
+    return UpsertContext(supplier_id=supplier.id, categories=cats, products=products, refresh=refresh)
+
+
+def _resolve_category(data, ctx: UpsertContext | None, errors):
+    """Category from `category` (code) or `category_id`; None when neither is given."""
+    Category = _category_model()
+    code = data.get("category") if "category" in data else data.get("category_code")
+    if not V.blank(code):
+        code = str(code).strip()
+        cat = ctx.categories.get(code) if ctx is not None and ctx.categories else None
+        if cat is None and not (ctx is not None and ctx.categories):
+            cat = db.session.execute(select(Category).filter_by(code=code)).scalar_one_or_none()
+        if cat is None:
+            errors["category"] = f"Unknown category {code!r}."
+        return cat
+    if not V.blank(data.get("category_id")):
+        try:
+            cat = db.session.get(Category, int(data["category_id"]))
+        except (TypeError, ValueError):
+            cat = None
+        if cat is None:
+            errors["category_id"] = "Unknown category."
+        return cat
+    return None
+
+
+def _lookup(supplier, sku, ctx):
+    if ctx is not None and ctx.products is not None:
+        return ctx.products.get(sku)
+    return db.session.execute(
+        select(Product).where(Product.supplier_id == supplier.id, Product.sku == sku)
+    ).unique().scalar_one_or_none()
+
+
+def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertContext | None = None,
+                   product: Product | None = None, create_only=False, today: dt.date | None = None) -> Product:
+    """Validate `data` and create or update the supplier's product with that SKU (no commit).
+
+    `data` keys (absent keys keep current values on update): sku, name_zh, name_en,
+    category (code) or category_id, brand, model_spec, unit, list_price_fen (integer) or
+    list_price (yuan), manufacturer, plant, description, indicators (`{key: value}`,
+    `{key: {"value", "unit"}}` or a list of `{"key","value","unit"}`; replaces all declared
+    values when given), certificate / test_report / carbon (objects, each optional; a
+    certificate with a known number updates it).
+
+    Raises `ValidationError` whose `fields` use the data keys ("sku", "list_price_fen",
+    "indicators.u_value", "certificate.star_grade", ...). Nothing is added when it raises.
+    """
+    if not isinstance(data, dict):
+        raise ValidationError("Product data must be an object.")
+    today = today or dt.date.today()
+    errors: dict = {}
+    sku = V.text(data, "sku", errors, max_len=64, required=product is None)
+    if product is None and sku is not None:
+        product = _lookup(supplier, sku, context)
+        if product is not None and create_only:
+            errors["sku"] = "You already have a product with this SKU."
+    elif product is not None and sku is not None and sku != product.sku:
+        if _lookup(supplier, sku, None) is not None:
+            errors["sku"] = "You already have a product with this SKU."
+    is_new = product is None
+
+    values = {}
+    for key, max_len in (("name_zh", 200), ("name_en", 200), ("brand", 120), ("model_spec", 200),
+                         ("unit", 32), ("manufacturer", 200), ("plant", 200), ("description", 10000)):
+        if key in data:
+            values[key] = V.text(data, key, errors, max_len=max_len) or ""
+    if is_new or "name_zh" in data or "name_en" in data:
+        name_zh = values.get("name_zh", product.name_zh if product else "")
+        name_en = values.get("name_en", product.name_en if product else "")
+        if not name_zh and not name_en and "name_zh" not in errors and "name_en" not in errors:
+            errors["name_en"] = "Give a name in English or Chinese."
+    category = _resolve_category(data, context, errors)
+    if category is None and is_new and "category" not in errors and "category_id" not in errors:
+        errors["category"] = "This field is required."
+    price_field, price = V.price_fen(data, errors)
+    if is_new and price_field is None:
+        errors["list_price_fen"] = "This field is required."
+    declared = V.indicators(data.get("indicators"), errors) if "indicators" in data else None
+    if declared:
+        _check_units(declared, category or (product.category if product is not None else None), context, today, errors)
+    cert = V.certificate(data.get("certificate"), errors)
+    report = V.test_report(data.get("test_report"), errors)
+    carbon = V.carbon(data.get("carbon"), errors)
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
+
+    before = None if is_new else product.snapshot()
+    review_relevant = False
+    if is_new:
+        product = Product(supplier_id=supplier.id, sku=sku, status="draft", name_zh="", name_en="", brand="",
+                          model_spec="", unit="", manufacturer="", plant="", description="", list_price_fen=0)
+        product.supplier = supplier
+        # Fresh collections: no lazy load (and no query) for a product that has no rows yet.
+        product.indicator_values = []
+        product.certificates = []
+        product.test_reports = []
+        product.carbon_declarations = []
+        product.verdicts = []
+        product.document_links = []
+        db.session.add(product)
+        if context is not None and context.products is not None:
+            context.products[sku] = product
+    elif sku is not None:
+        product.sku = sku
+    for key, value in values.items():
+        setattr(product, key, value)
+    if price is not None:
+        product.list_price_fen = price
+    if category is not None and product.category_id != category.id:
+        review_relevant = review_relevant or not is_new
+        product.category = category
+        product.category_id = category.id
+    if not product.unit and category is not None:
+        product.unit = getattr(category, "default_unit", None) or getattr(category, "unit", "") or ""
+    if declared is not None:
+        review_relevant |= _set_indicators(product, declared) and not is_new
+    if cert is not None:
+        review_relevant |= _upsert_certificate(product, cert) and not is_new
+    if report is not None:
+        review_relevant |= _upsert_test_report(product, report) and not is_new
+    if carbon is not None:
+        _upsert_carbon(product, carbon)
+    if review_relevant and product.status in ("submitted", "verified", "listed"):
+        product.status = "draft"
+        product.review_note = "Changed after review; submit again."
+    if not is_new:
+        product.updated_at = utcnow()
+    if context is None or context.refresh:
+        refresh_verdicts(product, rules_cache=context.rules_cache if context else None,
+                         cities=context.cities if context else None, today=today)
+    if audit:
+        after = product.snapshot()
+        if is_new or after != before:
+            audit_log.record("product.create" if is_new else "product.update", product,
+                         before=before, after=after, actor=actor)
+    return product
+
+
+def _check_units(declared: dict, category, ctx, today, errors) -> None:
+    """Declared units must be known and convertible to the standard's unit for that indicator.
+
+    A numeric value given without a unit is taken to be in the standard's unit.
+    """
+    expected = {}
+    if category is not None:
+        if ctx is not None and ctx.cities is None:
+            ctx.cities = pilot_cities()
+        expected = rule_units(category, cities=ctx.cities if ctx else None, today=today,
+                              cache=ctx.rules_cache if ctx else None)
+    for key, (num, txt, unit) in list(declared.items()):
+        field = f"indicators.{key}"
+        want = expected.get(key)
+        if num is None:
+            continue
+        if not unit and want:
+            declared[key] = (num, txt, want)
+            continue
+        if unit and not units.is_known(unit):
+            errors[field] = f"Unknown unit {unit!r}."
+        elif want is not None and not units.compatible(unit, want):
+            errors[field] = f"Unit {unit or '(none)'!r} cannot be converted to {want or '(none)'!r} required by the standard."
+
+
+def _set_indicators(product: Product, declared: dict) -> bool:
+    """Replace declared values; returns True when anything changed."""
+    changed = False
+    current = {iv.key: iv for iv in product.indicator_values}
+    for key, iv in current.items():
+        if key not in declared:
+            product.indicator_values.remove(iv)
+            changed = True
+    for key, (num, txt, unit) in declared.items():
+        iv = current.get(key)
+        if iv is None:
+            product.indicator_values.append(ProductIndicatorValue(key=key, value_num=num, value_text=txt, unit=unit))
+            changed = True
+        elif (iv.value_num, iv.value_text, iv.unit) != (num, txt, unit):
+            iv.value_num, iv.value_text, iv.unit = num, txt, unit
+            changed = True
+    return changed
+
+
+def _upsert_certificate(product: Product, data: dict) -> bool:
+    for cert in product.certificates:
+        if cert.number == data["number"]:
+            changed = False
+            for key, value in data.items():
+                if getattr(cert, key) != value:
+                    setattr(cert, key, value)
+                    changed = True
+            if changed:
+                # A changed certificate keeps its number and validity and records the change date.
+                cert.changed_on = dt.date.today()
+            return changed
+    product.certificates.append(Certificate(**data))
+    return True
+
+
+def _upsert_test_report(product: Product, data: dict) -> bool:
+    for rep in product.test_reports:
+        if rep.number == data["number"]:
+            changed = any(getattr(rep, k) != v for k, v in data.items())
+            for key, value in data.items():
+                setattr(rep, key, value)
+            return changed
+    product.test_reports.append(TestReport(**data))
+    return True
+
+
+def _upsert_carbon(product: Product, data: dict) -> None:
+    current = product.current_carbon()
+    if current is not None and all(getattr(current, k) == v for k, v in data.items()):
+        return
+    product.carbon_declarations.insert(0, CarbonDeclaration(**data))
+
+
+# --- loading with permission checks ---------------------------------------------------------
+
+def get_product(product_id) -> Product:
+    try:
+        product = db.session.get(Product, int(product_id))
+    except (TypeError, ValueError):
+        product = None
+    if product is None:
+        raise NotFound("No such product.")
+    return product
+
+
+def _product_for_edit(actor, product_id) -> Product:
+    product = get_product(product_id)
+    if not policy.can_edit_product(actor, product):
+        raise PermissionDenied("You can change only your own organisation's products.")
+    return product
+
+
+def _product_for_review(actor, product_id) -> Product:
+    if not policy.is_reviewer(actor):
+        raise PermissionDenied("Only platform reviewers can do this.")
+    return get_product(product_id)
+
+
+def _supplier_of(actor):
+    org = getattr(actor, "organisation", None)
+    if org is None or not policy._has(actor, "supplier") or org.kind != "supplier":
+        raise PermissionDenied("Only suppliers can list products.")
+    return org
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+def create_product(actor, data: dict) -> Product:
+    """A supplier creates a draft product."""
+    supplier = _supplier_of(actor)
+    with unit_of_work("You already have a product with this SKU."):
+        product = upsert_product(supplier, data, actor, create_only=True)
+    return product
+
+
+def update_product(actor, product_id, data: dict) -> Product:
+    """The owning supplier changes a product (see the module doc for review effects)."""
+    with unit_of_work("You already have a product with this SKU."):
+        product = _product_for_edit(actor, product_id)
+        upsert_product(product.supplier, data, actor, product=product)
+    return product
+
+
+def _transition(product, allowed, target, action, actor, **changes):
+    if product.status not in allowed:
+        raise Conflict(f"This action is not possible while the product is {product.status}.")
+    before = {"status": product.status}
+    product.status = target
+    for key, value in changes.items():
+        setattr(product, key, value)
+    product.updated_at = utcnow()
+    audit_log.record(action, product, before=before, after={"status": target, **{k: v for k, v in changes.items()
+                                                                                if not isinstance(v, dt.datetime)}},
+                 actor=actor)
+
+
+def has_valid_evidence(product: Product, today: dt.date) -> bool:
+    """A certificate valid today or a test report: what a listing needs."""
+    return any(c.is_valid_on(today) for c in product.certificates) or bool(product.test_reports)
+
+
+def submit_product(actor, product_id, *, today=None) -> Product:
+    """draft/rejected -> submitted; needs a valid certificate or a test report."""
+    today = today or dt.date.today()
+    with unit_of_work():
+        product = _product_for_edit(actor, product_id)
+        if product.status not in ("draft", "rejected"):
+            raise Conflict(f"Only draft or rejected products can be submitted; this one is {product.status}.")
+        missing = {}
+        if not product.indicator_values:
+            missing["indicators"] = "Declare the product's indicator values."
+        if not has_valid_evidence(product, today):
+            missing["certificate"] = "Add a valid certificate or a test report."
+        if missing:
+            raise ValidationError("The product is not ready for review.", missing)
+        _transition(product, ("draft", "rejected"), "submitted", "product.submit", actor,
+                    submitted_at=utcnow(), review_note=None)
+    return product
+
+
+def verify_product(actor, product_id, note=None) -> Product:
+    """A platform reviewer accepts a submission."""
+    with unit_of_work():
+        product = _product_for_review(actor, product_id)
+        _transition(product, ("submitted",), "verified", "product.verify", actor,
+                    verified_at=utcnow(), review_note=(note or "").strip()[:500] or None)
+        refresh_verdicts(product)
+    return product
+
+
+def reject_product(actor, product_id, reason) -> Product:
+    """A platform reviewer rejects a submission with a reason the supplier sees."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the product is rejected.", {"reason": "This field is required."})
+    with unit_of_work():
+        product = _product_for_review(actor, product_id)
+        _transition(product, ("submitted",), "rejected", "product.reject", actor, review_note=reason[:500])
+        notify_supplier(product, "product_rejected", f"Product {product.sku} was rejected", reason)
+    return product
+
+
+def list_product(actor, product_id, *, today=None) -> Product:
+    """verified -> listed (by the owner), only with valid evidence."""
+    today = today or dt.date.today()
+    with unit_of_work():
+        product = _product_for_edit(actor, product_id)
+        if product.status == "verified" and not has_valid_evidence(product, today):
+            raise ValidationError("The certificate is no longer valid.",
+                                  {"certificate": "Add a valid certificate before listing."})
+        _transition(product, ("verified",), "listed", "product.list", actor, listed_at=utcnow())
+    return product
+
+
+def suspend_product(actor, product_id, reason) -> Product:
+    """A platform reviewer suspends a listed or verified product."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the product is suspended.", {"reason": "This field is required."})
+    with unit_of_work():
+        product = _product_for_review(actor, product_id)
+        _transition(product, ("listed", "verified"), "suspended", "product.suspend", actor,
+                    suspended_reason=reason[:500], suspension_kind="review")
+        notify_supplier(product, "product_suspended", f"Product {product.sku} was suspended", reason)
+    return product
+
+
+def reinstate_product(actor, product_id, *, today=None) -> Product:
+    """suspended -> listed, by a reviewer or the owner, once the evidence is valid again."""
+    today = today or dt.date.today()
+    with unit_of_work():
+        product = get_product(product_id)
+        if not (policy.is_reviewer(actor) or policy.can_edit_product(actor, product)):
+            raise PermissionDenied("You cannot reinstate this product.")
+        if product.status == "suspended" and not has_valid_evidence(product, today):
+            raise ValidationError("The product has no valid certificate or test report.",
+                                  {"certificate": "Add a valid certificate first."})
+        if product.suspension_kind == "review" and not policy.is_reviewer(actor):
+            raise PermissionDenied("A reviewer suspended this product; a reviewer must reinstate it.")
+        _transition(product, ("suspended",), "listed", "product.reinstate", actor, suspended_reason=None,
+                    suspension_kind=None)
+    return product
+
+
+def add_certificate(actor, product_id, data: dict) -> Certificate:
+    with unit_of_work():
+        product = _product_for_edit(actor, product_id)
+        upsert_product(product.supplier, {"certificate": data}, actor, product=product)
+        cert = next(c for c in product.certificates if c.number == str(data.get("number")).strip())
+    return cert
+
+
+def add_test_report(actor, product_id, data: dict) -> TestReport:
+    with unit_of_work():
+        product = _product_for_edit(actor, product_id)
+        upsert_product(product.supplier, {"test_report": data}, actor, product=product)
+        report = next(r for r in product.test_reports if r.number == str(data.get("number")).strip())
+    return report
+
+
+def add_carbon(actor, product_id, data: dict) -> CarbonDeclaration:
+    with unit_of_work():
+        product = _product_for_edit(actor, product_id)
+        upsert_product(product.supplier, {"carbon": data}, actor, product=product)
+    return product.current_carbon()
+
+
+def set_certificate_status(actor, certificate_id, status, *, today=None) -> Certificate:
+    """A reviewer records a certification body's decision (suspended, revoked, valid).
+
+    A listed product left without a valid certificate is suspended, with a notice.
+    """
+    today = today or dt.date.today()
+    if status not in ("valid", "suspended", "revoked", "expired"):
+        raise ValidationError("Unknown certificate status.", {"status": "One of valid, suspended, revoked, expired."})
+    if not policy.is_reviewer(actor):
+        raise PermissionDenied("Only platform reviewers can change a certificate's status.")
+    with unit_of_work():
+        cert = db.session.get(Certificate, certificate_id)
+        if cert is None:
+            raise NotFound("No such certificate.")
+        before = {"status": cert.status}
+        cert.status = status
+        cert.changed_on = today
+        audit_log.record("certificate.status", cert, before=before, after={"status": status}, actor=actor)
+        product = cert.product
+        if product.status in ("listed", "verified") and not any(c.is_valid_on(today) for c in product.certificates):
+            reason = f"Certificate {cert.number} {status}."
+            _transition(product, (product.status,), "suspended", "product.suspend", actor, suspended_reason=reason,
+                        suspension_kind="certificate")
+            notify_supplier(product, "product_suspended", f"Product {product.sku} was suspended", reason)
+    return cert
+
+
+def attach_document(actor, product_id, stream, filename, kind="other", *, certificate_id=None,
+                    test_report_id=None) -> Document:
+    """Store an uploaded file (deduplicated by hash) and link it to the product."""
+    if kind not in ("certificate", "test_report", "other"):
+        raise ValidationError("Unknown document kind.", {"kind": "One of certificate, test_report, other."})
+    with unit_of_work():
+        product = _product_for_edit(actor, product_id)
+        doc = store_document(stream, filename, uploaded_by=actor)
+        if doc.id is None:
+            db.session.flush()
+        link = next((lk for lk in product.document_links if lk.document_id == doc.id), None)
+        if link is None:
+            link = ProductDocument(document=doc, kind=kind)
+            product.document_links.append(link)
+        else:
+            link.kind = kind
+        for cert in product.certificates:
+            if certificate_id is not None and cert.id == int(certificate_id):
+                cert.document_id = doc.id
+        for rep in product.test_reports:
+            if test_report_id is not None and rep.id == int(test_report_id):
+                rep.document_id = doc.id
+        product.updated_at = utcnow()
+        audit_log.record("product.attach_document", product,
+                     after={"document": doc.sha256, "kind": kind, "name": doc.original_name}, actor=actor)
+    return doc
+
+
+# --- queries -------------------------------------------------------------------------------
+
+def supplier_products(supplier_id, *, status=None, page=1, per_page=50):
+    q = select(Product).where(Product.supplier_id == supplier_id)
+    if status:
+        q = q.where(Product.status == status)
+    return _page(q.order_by(Product.updated_at.desc(), Product.id.desc()), page, per_page)
+
+
+def public_products(*, category_id=None, page=1, per_page=50):
+    q = select(Product).where(Product.status.in_(("listed",)))
+    if category_id:
+        q = q.where(Product.category_id == category_id)
+    return _page(q.order_by(Product.id.desc()), page, per_page)
+
+
+def _page(query, page, per_page):
+    page = max(1, int(page or 1))
+    per_page = max(1, min(200, int(per_page or 50)))
+    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique().scalars().all()
+    return items, total
+
+
+def duplicate_certificate_numbers() -> dict:
+    """Certificate numbers held by products of more than one supplier: {number: [products]}."""
+    dup_numbers = select(Certificate.number).join(Product).group_by(Certificate.number).having(
+        func.count(func.distinct(Product.supplier_id)) > 1)
+    rows = db.session.execute(
+        select(Certificate.number, Product).join(Product, Certificate.product_id == Product.id)
+        .where(Certificate.number.in_(dup_numbers)).order_by(Certificate.number, Product.id)
+    ).unique().all()
+    out: dict = {}
+    for number, product in rows:
+        out.setdefault(number, []).append(product)
+    return out
+
+
+def review_queue():
+    """Submitted products, oldest first, each with its duplicate-certificate flags."""
+    products = db.session.execute(
+        select(Product).where(Product.status == "submitted").order_by(Product.submitted_at, Product.id)
+    ).unique().scalars().all()
+    dups = duplicate_certificate_numbers()
+    flags = {}
+    for product in products:
+        numbers = sorted({c.number for c in product.certificates if c.number in dups})
+        if numbers:
+            flags[product.id] = {n: [p for p in dups[n] if p.supplier_id != product.supplier_id] for n in numbers}
+    return products, flags, dups

@@ -1,0 +1,175 @@
+"""Per-city compliance verdicts of products, and the carbon comparison shown on product pages.
+
+The rules come from `catalog.services.standards.rules_for(category, city)` (the version in
+force for that city) and are evaluated by the pure `catalog.compliance.evaluate`. Results are
+stored in `ProductVerdict` (one row per product and city) so search can filter on them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.models import City
+from core.timeutil import utcnow
+
+from catalog import compliance
+from catalog.models.products import CarbonDeclaration, Product, ProductVerdict
+
+PILOT_CITIES = ("nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan")
+
+
+def pilot_cities() -> list:
+    """The six pilot cities present in the database, in the policy's order."""
+    cities = db.session.execute(select(City).where(City.code.in_(PILOT_CITIES))).scalars().all()
+    order = {code: i for i, code in enumerate(PILOT_CITIES)}
+    return sorted(cities, key=lambda c: order[c.code])
+
+
+def _rules_for(category, city, today):
+    """(version_id, [compliance.Rule]) for a category in a city; ([], None) without a standard."""
+    from catalog.services import standards
+
+    try:
+        found = standards.rules_for(category, city, on=today)
+    except TypeError:
+        found = standards.rules_for(category, city)
+    version_id = None
+    rules = found
+    if isinstance(found, tuple) and len(found) == 2:
+        version, rules = found
+        version_id = getattr(version, "id", version)
+    elif hasattr(found, "rules"):
+        version_id = getattr(found, "version_id", None) or getattr(getattr(found, "version", None), "id", None)
+        rules = found.rules
+    rules = list(rules or [])
+    if rules and not isinstance(rules[0], compliance.Rule) and hasattr(rules[0], "to_rule"):
+        rules = [r.to_rule() for r in rules]
+    return version_id, rules
+
+
+def cached_rules(category, city, today, cache: dict | None):
+    key = (category.id, city.id, today)
+    if cache is not None and key in cache:
+        return cache[key]
+    value = _rules_for(category, city, today)
+    if cache is not None:
+        cache[key] = value
+    return value
+
+
+def rule_units(category, *, cities=None, today=None, cache=None) -> dict:
+    """`{indicator key: unit}` over the category's rules in all pilot cities (for input checks)."""
+    today = today or dt.date.today()
+    key = ("units", category.id, today)
+    if cache is not None and key in cache:
+        return cache[key]
+    out: dict = {}
+    for city in (cities if cities is not None else pilot_cities()):
+        for rule in cached_rules(category, city, today, cache)[1]:
+            out.setdefault(rule.key, rule.unit or "")
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def declared_values(product: Product) -> dict:
+    """The product's declared values as `compliance.Value`s, plus its carbon declaration."""
+    values = {iv.key: compliance.Value.from_parts(iv.key, iv.value_num, iv.value_text, iv.unit)
+              for iv in product.indicator_values}
+    carbon = product.current_carbon()
+    if carbon is not None and "gwp_a1a3" not in values:
+        values["gwp_a1a3"] = compliance.carbon_value(carbon.gwp_a1a3, carbon.declared_unit)
+    return values
+
+
+def evaluate_for_city(product: Product, city, *, today=None, rules_cache=None):
+    """`compliance.Evaluation` of a product in one city (not stored)."""
+    today = today or dt.date.today()
+    if product.category is None:
+        return compliance.evaluate([], {}, None)
+    version_id, rules = cached_rules(product.category, city, today, rules_cache)
+    return compliance.evaluate(rules, declared_values(product), version_id=version_id)
+
+
+def refresh_verdicts(product: Product, *, cities=None, rules_cache=None, today=None) -> list[ProductVerdict]:
+    """Recompute and store the product's verdict for every pilot city (no commit).
+
+    A city with no rules for the category has verdict `incomplete` (nothing proves compliance).
+    """
+    today = today or dt.date.today()
+    cities = cities if cities is not None else pilot_cities()
+    existing = {v.city_id: v for v in product.verdicts}
+    now = utcnow()
+    out = []
+    for city in cities:
+        version_id, rules = cached_rules(product.category, city, today, rules_cache) if product.category else (None, [])
+        if rules:
+            ev = compliance.evaluate(rules, declared_values(product), version_id=version_id)
+            verdict, details = ev.verdict, ev.to_dict()
+        else:
+            verdict, details = "incomplete", {"verdict": "incomplete", "version_id": version_id, "results": [],
+                                              "reason": "no demand standard for this category in this city"}
+        row = existing.get(city.id)
+        if row is None:
+            row = ProductVerdict(city_id=city.id, city=city)
+            product.verdicts.append(row)
+        row.standard_version_id = version_id
+        row.verdict = verdict
+        row.details = details
+        row.evaluated_at = now
+        out.append(row)
+    return out
+
+
+def verdicts_by_city(product: Product) -> dict:
+    """Stored verdicts keyed by city code."""
+    return {v.city.code: v for v in product.verdicts}
+
+
+def carbon_comparison(product: Product) -> dict | None:
+    """The product's GWP against its category's median (same declared unit, public products).
+
+    Returns None when the product has no carbon declaration.
+    """
+    carbon = product.current_carbon()
+    if carbon is None:
+        return None
+    latest = (select(func.max(CarbonDeclaration.id)).join(Product)
+              .where(Product.category_id == product.category_id,
+                     Product.status.in_(("listed", "suspended", "verified")))
+              .group_by(CarbonDeclaration.product_id)).scalar_subquery()
+    peers = db.session.execute(
+        select(CarbonDeclaration.product_id, CarbonDeclaration.gwp_a1a3)
+        .where(CarbonDeclaration.id.in_(latest), CarbonDeclaration.declared_unit == carbon.declared_unit)
+    ).all()
+    values = {pid: gwp for pid, gwp in peers}
+    values[product.id] = carbon.gwp_a1a3
+    series = sorted(values.values())
+    median = statistics.median(series)
+    return {
+        "value": carbon.gwp_a1a3,
+        "declared_unit": carbon.declared_unit,
+        "median": median,
+        "min": series[0],
+        "max": series[-1],
+        "count": len(series),
+        "ratio": (carbon.gwp_a1a3 / median) if median else None,
+        "valid_until": carbon.valid_until,
+        "program_operator": carbon.program_operator,
+    }
+
+
+def carbon_chart(cmp: dict, width=420, bar_height=26) -> dict:
+    """Geometry for the server-rendered SVG bar chart (product, median, min, max)."""
+    rows = [("product", cmp["value"]), ("median", cmp["median"]), ("lowest", cmp["min"]), ("highest", cmp["max"])]
+    top = max(v for _, v in rows) or 1.0
+    label_w = 110
+    usable = width - label_w - 90
+    bars = []
+    for i, (label, value) in enumerate(rows):
+        bars.append({"label": label, "value": value, "x": label_w, "y": 8 + i * (bar_height + 10),
+                     "w": max(1.0, usable * value / top), "h": bar_height})
+    return {"width": width, "height": 16 + len(rows) * (bar_height + 10), "bars": bars, "label_w": label_w}
