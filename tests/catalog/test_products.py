@@ -1,0 +1,272 @@
+"""Product use cases: validation, lifecycle transitions, supplier isolation, verdicts."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.models import AuditEvent
+from tests.catalog.product_helpers import listed_product, reviewer_user, seed_catalog, supplier_user, window_data
+
+
+@pytest.fixture
+def catalog(app):
+    seed_catalog()
+
+
+@pytest.fixture
+def svc():
+    from catalog.services import products
+
+    return products
+
+
+def _product(db, pid):
+    from catalog.models.products import Product
+
+    db.session.expire_all()
+    return db.session.get(Product, pid)
+
+
+def test_create_product_stores_fields_indicators_certificate_and_audit(catalog, svc, db):
+    user = supplier_user()
+    product = svc.create_product(user, window_data(list_price_fen="98000"))
+    product = _product(db, product.id)
+    assert product.status == "draft"
+    assert product.supplier_id == user.organisation_id
+    assert product.list_price_fen == 98000
+    assert product.category.code == "windows_doors"
+    values = product.indicator_dict()
+    assert values["u_value"] == (3.2, "W/(m2.K)")
+    assert values["air_tightness_grade"][0] == 7.0
+    assert [c.number for c in product.certificates] == ["CGBM-2024-0001"]
+    events = db.session.execute(select(AuditEvent).where(AuditEvent.action == "product.create")).scalars().all()
+    assert len(events) == 1 and events[0].object_id == str(product.id) and events[0].actor_id == user.id
+
+
+def test_list_price_in_yuan_is_converted_to_fen(catalog, svc, db):
+    user = supplier_user()
+    data = window_data()
+    del data["list_price_fen"]
+    data["list_price"] = "12.34"
+    product = svc.create_product(user, data)
+    assert _product(db, product.id).list_price_fen == 1234
+
+
+@pytest.mark.parametrize("field,value,message_part", [
+    ("list_price_fen", -1, "negative"),
+    ("list_price_fen", "abc", "whole number"),
+    ("list_price_fen", 12.5, "whole number"),
+    ("category", "no_such_category", "Unknown category"),
+    ("sku", "", "required"),
+    ("sku", "x" * 65, "64"),
+])
+def test_field_validation_errors_are_per_field(catalog, svc, db, field, value, message_part):
+    user = supplier_user()
+    with pytest.raises(ValidationError) as err:
+        svc.create_product(user, window_data(**{field: value}))
+    assert field in err.value.fields
+    assert message_part in err.value.fields[field]
+    from catalog.models.products import Product
+
+    assert db.session.execute(select(func.count(Product.id))).scalar_one() == 0
+
+
+def test_certificate_validation_star_grade_and_dates(catalog, svc):
+    user = supplier_user()
+    data = window_data()
+    data["certificate"].update(star_grade=4, issued_on="2025-05-01", expires_on="2024-05-01")
+    with pytest.raises(ValidationError) as err:
+        svc.create_product(user, data)
+    assert "certificate.star_grade" in err.value.fields
+    assert "after the issue date" in err.value.fields["certificate.expires_on"]
+
+
+def test_indicator_with_incompatible_unit_is_refused(catalog, svc):
+    user = supplier_user()
+    data = window_data()
+    data["indicators"]["u_value"] = {"value": 3.2, "unit": "mm"}
+    with pytest.raises(ValidationError) as err:
+        svc.create_product(user, data)
+    assert "cannot be converted" in err.value.fields["indicators.u_value"]
+
+
+def test_indicator_without_unit_takes_the_standards_unit(catalog, svc, db):
+    user = supplier_user()
+    data = window_data()
+    data["indicators"]["u_value"] = "3.2"
+    product = svc.create_product(user, data)
+    assert _product(db, product.id).indicator_dict()["u_value"] == (3.2, "W/(m2.K)")
+
+
+def test_duplicate_sku_for_same_supplier_is_refused_but_other_supplier_may_use_it(catalog, svc, db):
+    a, b = supplier_user(), supplier_user()
+    svc.create_product(a, window_data(sku="SAME"))
+    with pytest.raises(ValidationError) as err:
+        svc.create_product(a, window_data(sku="SAME"))
+    assert "sku" in err.value.fields
+    assert svc.create_product(b, window_data(sku="SAME")).supplier_id == b.organisation_id
+
+
+def test_full_lifecycle_and_audit_trail(catalog, svc, db):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer)
+    assert product.status == "listed"
+    assert product.submitted_at and product.verified_at and product.listed_at
+    actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.object_type == "products",
+                                                                 AuditEvent.object_id == str(product.id))
+                                 .order_by(AuditEvent.seq)).scalars().all()
+    assert actions == ["product.create", "product.submit", "product.verify", "product.list"]
+
+
+@pytest.mark.parametrize("steps,illegal", [
+    ([], "verify"),            # draft cannot be verified
+    ([], "list"),              # draft cannot be listed
+    (["submit"], "submit"),    # submitted cannot be submitted again
+    (["submit"], "list"),      # not verified yet
+    (["submit", "verify"], "verify"),
+    (["submit", "verify", "list"], "submit"),
+    (["submit", "verify", "list"], "reinstate"),
+])
+def test_illegal_transitions_raise_conflict_and_change_nothing(catalog, svc, db, steps, illegal):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = svc.create_product(supplier, window_data())
+    calls = {"submit": lambda: svc.submit_product(supplier, product.id),
+             "verify": lambda: svc.verify_product(reviewer, product.id),
+             "list": lambda: svc.list_product(supplier, product.id),
+             "reinstate": lambda: svc.reinstate_product(reviewer, product.id)}
+    for step in steps:
+        calls[step]()
+    before = _product(db, product.id).status
+    with pytest.raises(Conflict):
+        calls[illegal]()
+    assert _product(db, product.id).status == before
+
+
+def test_submit_needs_valid_certificate_or_test_report(catalog, svc, db):
+    supplier = supplier_user()
+    data = window_data()
+    del data["certificate"]
+    product = svc.create_product(supplier, data)
+    with pytest.raises(ValidationError) as err:
+        svc.submit_product(supplier, product.id)
+    assert "certificate" in err.value.fields
+    svc.add_test_report(supplier, product.id, {"number": "TR-1", "lab": "CABR lab", "issued_on": "2025-01-05",
+                                               "covers": "u_value, air_tightness_grade"})
+    assert svc.submit_product(supplier, product.id).status == "submitted"
+    assert _product(db, product.id).test_reports[0].covers == ["air_tightness_grade", "u_value"]
+
+
+def test_reject_needs_reason_notifies_supplier_and_allows_resubmission(catalog, svc, db):
+    from core.models import Notice
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = svc.create_product(supplier, window_data())
+    svc.submit_product(supplier, product.id)
+    with pytest.raises(ValidationError):
+        svc.reject_product(reviewer, product.id, "  ")
+    svc.reject_product(reviewer, product.id, "Certificate scan unreadable")
+    product = _product(db, product.id)
+    assert product.status == "rejected" and product.review_note == "Certificate scan unreadable"
+    notice = db.session.execute(select(Notice).filter_by(organisation_id=supplier.organisation_id)).scalar_one()
+    assert notice.kind == "product_rejected"
+    assert svc.submit_product(supplier, product.id).status == "submitted"
+
+
+def test_supplier_cannot_touch_another_suppliers_product(catalog, svc, db):
+    owner, intruder, reviewer = supplier_user(), supplier_user(), reviewer_user()
+    product = svc.create_product(owner, window_data())
+    with pytest.raises(PermissionDenied):
+        svc.update_product(intruder, product.id, {"name_en": "Hijacked"})
+    with pytest.raises(PermissionDenied):
+        svc.submit_product(intruder, product.id)
+    with pytest.raises(PermissionDenied):
+        svc.verify_product(owner, product.id)  # suppliers cannot review, not even their own
+    assert _product(db, product.id).name_en != "Hijacked"
+    items, total = svc.supplier_products(intruder.organisation_id)
+    assert total == 0 and items == []
+
+
+def test_non_supplier_cannot_create(catalog, svc):
+    with pytest.raises(PermissionDenied):
+        svc.create_product(reviewer_user(), window_data())
+
+
+def test_unknown_product_is_not_found(catalog, svc):
+    with pytest.raises(NotFound):
+        svc.update_product(supplier_user(), 999999, {"name_en": "x"})
+
+
+def test_editing_reviewed_facts_sends_listed_product_back_to_draft_but_price_does_not(catalog, svc, db):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer)
+    svc.update_product(supplier, product.id, {"list_price_fen": 90000})
+    assert _product(db, product.id).status == "listed"
+    svc.update_product(supplier, product.id, {"indicators": {"u_value": 2.8, "air_tightness_grade": 7,
+                                                             "water_tightness_grade": 4}})
+    product = _product(db, product.id)
+    assert product.status == "draft"
+    assert product.indicator_dict()["u_value"] == (2.8, "W/(m2.K)")
+    assert "shgc" not in product.indicator_dict()  # indicators given replace the declared set
+
+
+def test_update_without_changes_writes_no_audit_event(catalog, svc, db):
+    supplier = supplier_user()
+    product = svc.create_product(supplier, window_data())
+    svc.update_product(supplier, product.id, window_data())
+    count = db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.action == "product.update")).scalar_one()
+    assert count == 0
+
+
+def test_verdicts_for_six_cities_follow_climate_zone_rules(catalog, svc, db):
+    supplier = supplier_user()
+    product = svc.create_product(supplier, window_data(u_value=3.2))
+    verdicts = {v.city.code: v for v in _product(db, product.id).verdicts}
+    assert set(verdicts) == {"nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan"}
+    assert verdicts["nanjing"].verdict == "pass"
+    assert verdicts["qingdao"].verdict == "fail"
+    assert verdicts["foshan"].verdict == "pass"
+    failed = [r for r in verdicts["qingdao"].details["results"] if r["status"] == "fail"]
+    assert [r["key"] for r in failed] == ["u_value"] and failed[0]["limit"] == 3.0
+    assert verdicts["nanjing"].standard_version_id is not None
+
+
+def test_missing_indicator_gives_incomplete_and_update_refreshes_verdicts(catalog, svc, db):
+    supplier = supplier_user()
+    data = window_data()
+    data["indicators"] = {"u_value": 3.2}
+    product = svc.create_product(supplier, data)
+    assert {v.verdict for v in _product(db, product.id).verdicts} == {"incomplete", "fail"}
+    svc.update_product(supplier, product.id, {"indicators": {"u_value": 2.9, "air_tightness_grade": 7,
+                                                             "water_tightness_grade": 4, "shgc": 0.3}})
+    assert {v.verdict for v in _product(db, product.id).verdicts} == {"pass"}
+
+
+def test_upsert_is_idempotent_and_does_not_commit(catalog, svc, db):
+    from catalog.models.products import Product
+
+    supplier = supplier_user()
+    org = supplier.organisation
+    ctx = svc.make_upsert_context(org)
+    first = svc.upsert_product(org, window_data(sku="BULK-1"), supplier, audit=False, context=ctx)
+    again = svc.upsert_product(org, window_data(sku="BULK-1", list_price_fen=1), supplier, audit=False, context=ctx)
+    assert first is again and again.list_price_fen == 1
+    db.session.rollback()
+    assert db.session.execute(select(func.count(Product.id))).scalar_one() == 0
+
+
+def test_duplicate_certificate_numbers_across_suppliers_are_flagged(catalog, svc, db):
+    a, b, reviewer = supplier_user(), supplier_user(), reviewer_user()
+    pa = svc.create_product(a, window_data(sku="A1", cert_number="CGBM-DUP-7"))
+    pb = svc.create_product(b, window_data(sku="B1", cert_number="CGBM-DUP-7"))
+    own = svc.create_product(a, window_data(sku="A2", cert_number="CGBM-OWN-1"))
+    svc.create_product(a, window_data(sku="A3", cert_number="CGBM-OWN-1"))  # same supplier twice: not a flag
+    for p, user in ((pa, a), (pb, b), (own, a)):
+        svc.submit_product(user, p.id)
+    products, flags, dups = svc.review_queue()
+    assert set(dups) == {"CGBM-DUP-7"}
+    assert set(flags) == {pa.id, pb.id}
+    assert [p.id for p in flags[pa.id]["CGBM-DUP-7"]] == [pb.id]
+    assert {p.id for p in products} == {pa.id, pb.id, own.id}
