@@ -1,0 +1,151 @@
+"""Automatic suspension when a certificate expires or is revoked: daily job, check on read, notices."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import PermissionDenied, ValidationError
+from core.models import AuditEvent, Notice
+from tests.catalog.product_helpers import listed_product, reviewer_user, seed_catalog, supplier_user, window_data
+from tests.factories import login
+
+
+@pytest.fixture
+def catalog(app):
+    seed_catalog()
+
+
+@pytest.fixture
+def svc():
+    from catalog.services import products
+
+    return products
+
+
+def _fresh(db, product):
+    db.session.expire_all()
+    return db.session.get(type(product), product.id)
+
+
+def _notices(db, org_id):
+    return db.session.execute(select(Notice).filter_by(organisation_id=org_id)).scalars().all()
+
+
+def test_job_suspends_listed_products_with_expired_certificates_and_notifies(catalog, svc, db):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    soon = listed_product(supplier, reviewer, sku="SOON", cert_number="C-SOON", expires_in_days=10)
+    later = listed_product(supplier, reviewer, sku="LATER", cert_number="C-LATER", expires_in_days=400)
+    today = dt.date.today()
+    assert svc.suspend_expired_products(today) == 0
+    assert svc.suspend_expired_products(today + dt.timedelta(days=11)) == 1
+    soon, later = _fresh(db, soon), _fresh(db, later)
+    assert soon.status == "suspended" and soon.suspension_kind == "certificate"
+    assert "C-SOON" in soon.suspended_reason
+    assert soon.certificates[0].status == "expired"
+    assert later.status == "listed"
+    notices = _notices(db, supplier.organisation_id)
+    assert len(notices) == 1 and notices[0].kind == "product_suspended" and "SOON" in notices[0].subject
+    assert db.session.execute(select(func.count(AuditEvent.id))
+                              .where(AuditEvent.action == "product.auto_suspend")).scalar_one() == 1
+    # Running the job again the same day changes nothing and sends no second notice.
+    assert svc.suspend_expired_products(today + dt.timedelta(days=11)) == 0
+    assert len(_notices(db, supplier.organisation_id)) == 1
+
+
+def test_product_with_a_second_valid_certificate_stays_listed(catalog, svc, db):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer, cert_number="C-OLD", expires_in_days=5)
+    # A renewal (new number) is added on a listed product: that is a change the reviewer must see.
+    svc.add_certificate(supplier, product.id, {"number": "C-NEW", "body": "CTC", "star_grade": 3,
+                                               "issued_on": dt.date.today().isoformat(),
+                                               "expires_on": (dt.date.today() + dt.timedelta(days=1800)).isoformat()})
+    product = _fresh(db, product)
+    assert product.status == "draft"
+    svc.submit_product(supplier, product.id)
+    svc.verify_product(reviewer, product.id)
+    svc.list_product(supplier, product.id)
+    assert svc.suspend_expired_products(dt.date.today() + dt.timedelta(days=30)) == 0
+    assert _fresh(db, product).status == "listed"
+
+
+def test_check_on_read_shows_and_persists_suspension(catalog, svc, db, client):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer, expires_in_days=3)
+    later = dt.date.today() + dt.timedelta(days=4)
+    # Before anything runs, the displayed status already counts the lapse.
+    assert svc.effective_status(product, later) == "suspended"
+    assert svc.effective_status(product, dt.date.today()) == "listed"
+    svc.enforce_expiry_on_read(product, later)
+    product = _fresh(db, product)
+    assert product.status == "suspended"
+    assert len(_notices(db, supplier.organisation_id)) == 1
+    svc.enforce_expiry_on_read(product, later)  # second read: no second notice
+    assert len(_notices(db, supplier.organisation_id)) == 1
+
+
+def test_public_page_read_suspends_expired_listed_product(catalog, svc, db, client):
+    from catalog.models.products import Certificate
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer, expires_in_days=30)
+    # Simulate time passing: the certificate's dates move into the past.
+    cert = db.session.execute(select(Certificate).filter_by(product_id=product.id)).scalar_one()
+    cert.issued_on = dt.date.today() - dt.timedelta(days=2000)
+    cert.expires_on = dt.date.today() - dt.timedelta(days=1)
+    db.session.commit()
+    resp = client.get(f"/products/{product.id}")
+    assert resp.status_code == 200
+    assert b"suspended" in resp.data.lower()
+    assert _fresh(db, product).status == "suspended"
+    assert len(_notices(db, supplier.organisation_id)) == 1
+
+
+def test_revoked_certificate_suspends_product_and_only_reviewer_may_record_it(catalog, svc, db):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer)
+    cert_id = product.certificates[0].id
+    with pytest.raises(PermissionDenied):
+        svc.set_certificate_status(supplier, cert_id, "revoked")
+    svc.set_certificate_status(reviewer, cert_id, "revoked")
+    product = _fresh(db, product)
+    assert product.status == "suspended" and "revoked" in product.suspended_reason
+    assert product.certificates[0].changed_on == dt.date.today()
+    assert [n.kind for n in _notices(db, supplier.organisation_id)] == ["product_suspended"]
+    # Reinstating without a valid certificate is refused.
+    with pytest.raises(ValidationError):
+        svc.reinstate_product(supplier, product.id)
+    svc.set_certificate_status(reviewer, cert_id, "valid")
+    assert svc.reinstate_product(supplier, product.id).status == "listed"
+
+
+def test_reviewer_suspension_needs_reviewer_to_reinstate(catalog, svc, db):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer)
+    svc.suspend_product(reviewer, product.id, "Complaint under investigation")
+    with pytest.raises(PermissionDenied):
+        svc.reinstate_product(supplier, product.id)
+    assert svc.reinstate_product(reviewer, product.id).status == "listed"
+
+
+def test_cli_expire_command(catalog, svc, db, app):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    listed_product(supplier, reviewer, expires_in_days=1)
+    runner = app.test_cli_runner()
+    day = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    result = runner.invoke(args=["catalog", "expire", "--today", day])
+    assert result.exit_code == 0, result.output
+    assert "1 product(s) suspended" in result.output
+    bad = runner.invoke(args=["catalog", "expire", "--today", "31/12/2026"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def test_suspended_status_shown_on_supplier_dashboard_notice(catalog, svc, db, client):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    listed_product(supplier, reviewer, sku="DASH-1", expires_in_days=1)
+    svc.suspend_expired_products(dt.date.today() + dt.timedelta(days=5))
+    login(client, supplier)
+    page = client.get("/home")
+    assert page.status_code == 200
+    assert "DASH-1" in page.get_data(as_text=True)
