@@ -11,7 +11,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask import g, has_request_context
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from core.extensions import db
 from core.models import AuditChainHead, AuditEvent
@@ -167,3 +168,6 @@ def guard_append_only(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError("audit events are append-only")
+
+
+event.listen(Session, "before_flush", guard_append_only)

@@ -64,11 +64,17 @@ def app(database_url):
 
 @pytest.fixture(autouse=True)
 def _app_context(request):
-    """Every test that uses the app runs inside an app context, and leaves empty tables."""
-    if "app" not in request.fixturenames and not any(f in request.fixturenames for f in ("client", "db")):
+    """Every test runs inside an app context and leaves empty tables behind.
+
+    Pure unit tests can opt out with `@pytest.mark.pure` (no app, no database).
+    """
+    if request.node.get_closest_marker("pure"):
         yield
         return
     application = request.getfixturevalue("app")
+    from core.extensions import limiter
+
+    limiter.reset()  # rate-limit counters must not leak between tests
     with application.app_context():
         yield
         _truncate_all()

@@ -40,7 +40,7 @@ class PaymentGateway:
         if self._client is None:
             return {"status": "unconfigured"}
         try:
-            self._client.balance.retrieve()
+            self._client.v1.balance.retrieve()
             return {"status": "ok"}
         except stripe.StripeError as exc:
             return {"status": "down", "error": exc.__class__.__name__}

@@ -1,0 +1,91 @@
+import random
+
+from core import roles as R
+from core import uscc
+from core.extensions import db
+from core.models import AuditEvent, Organisation, User
+from tests.factories import login, make_role_user
+
+
+def _form(**over):
+    data = {"credit_code": uscc.generate(random.Random(1)), "name_zh": "测试建材有限公司", "name_en": "Test Materials Co.",
+            "address": "Nanjing", "contact_name": "Li Lei", "email": "li@firm.example", "password": "a-long-password",
+            "confirm": "a-long-password"}
+    data.update(over)
+    return data
+
+
+def _orgs():
+    return db.session.execute(db.select(db.func.count(Organisation.id))).scalar()
+
+
+def test_supplier_registers_and_waits_for_verification(client):
+    resp = client.post("/register", data=_form())
+    assert resp.status_code == 302
+    org = db.session.execute(db.select(Organisation).filter_by(kind=R.ORG_SUPPLIER)).scalar_one()
+    assert org.status == "pending"
+    user = db.session.execute(db.select(User).filter_by(email="li@firm.example")).scalar_one()
+    assert user.role_names == {R.SUPPLIER}
+    assert db.session.execute(db.select(AuditEvent).filter_by(action="supplier.register")).scalar_one().object_id == str(org.id)
+
+
+def test_wrong_check_digit_gets_a_clear_message_and_writes_nothing(client):
+    code = uscc.generate(random.Random(2))
+    bad = code[:-1] + ("0" if code[-1] != "0" else "1")
+    resp = client.post("/register", data=_form(credit_code=bad))
+    assert resp.status_code == 400
+    assert b"check character is wrong" in resp.data
+    assert _orgs() == 0
+
+
+def test_lowercase_code_message(client):
+    resp = client.post("/register", data=_form(credit_code=uscc.generate(random.Random(3)).lower()))
+    assert resp.status_code == 400 and b"upper-case" in resp.data
+
+
+def test_second_registration_with_same_code_is_refused(client):
+    code = uscc.generate(random.Random(4))
+    assert client.post("/register", data=_form(credit_code=code)).status_code == 302
+    resp = client.post("/register", data=_form(credit_code=code, email="other@firm.example"))
+    assert resp.status_code == 400
+    assert b"Already registered" in resp.data
+    assert _orgs() == 1
+    assert db.session.execute(db.select(db.func.count(User.id))).scalar() == 1
+
+
+def test_reviewer_verifies_supplier(client):
+    client.post("/register", data=_form())
+    org = db.session.execute(db.select(Organisation).filter_by(kind=R.ORG_SUPPLIER)).scalar_one()
+    reviewer = make_role_user(R.PLATFORM_REVIEWER)
+    login(client, reviewer)
+    assert "测试建材有限公司" in client.get("/platform/suppliers").get_data(as_text=True)
+    client.post(f"/platform/suppliers/{org.id}/review", data={"approve": "1"})
+    db.session.refresh(org)
+    assert org.status == "verified" and org.verified_at is not None
+
+
+def test_rejection_needs_a_reason(client):
+    client.post("/register", data=_form())
+    org = db.session.execute(db.select(Organisation).filter_by(kind=R.ORG_SUPPLIER)).scalar_one()
+    login(client, make_role_user(R.PLATFORM_REVIEWER))
+    resp = client.post(f"/platform/suppliers/{org.id}/review", data={"reject": "1", "note": ""}, follow_redirects=True)
+    assert b"Say why" in resp.data
+    db.session.refresh(org)
+    assert org.status == "pending"
+
+
+def test_purchaser_cannot_verify(client):
+    client.post("/register", data=_form())
+    org = db.session.execute(db.select(Organisation).filter_by(kind=R.ORG_SUPPLIER)).scalar_one()
+    login(client, make_role_user(R.PURCHASER))
+    assert client.post(f"/platform/suppliers/{org.id}/review", data={"approve": "1"}).status_code == 403
+    db.session.refresh(org)
+    assert org.status == "pending"
+
+
+def test_user_text_is_escaped(client):
+    client.post("/register", data=_form(name_zh="<script>alert(1)</script>"))
+    login(client, make_role_user(R.PLATFORM_REVIEWER))
+    html = client.get("/platform/suppliers").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
