@@ -57,6 +57,16 @@ def app(database_url):
         DOCUMENT_STORE = tempfile.mkdtemp(prefix="gbm-docs-")
 
     application = create_app(Config)
+
+    @application.before_request
+    def _fresh_request_globals():
+        # Tests hold an app context open, and requests reuse it; production requests each get
+        # their own. Drop per-request caches so one request's user never leaks into the next.
+        from flask import g
+
+        for key in ("_login_user", "api_user"):
+            g.pop(key, None)
+
     with application.app_context():
         upgrade(revision="heads")
     yield application

@@ -78,3 +78,11 @@ def api_token(user: User, scopes=None, days=90) -> str:
 
 def auth_header(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def login_as(client, user: User):
+    """Sign in by session (no form, no rate limit): for tests about what comes after login."""
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(user.id)
+        sess["_fresh"] = True
+    return client

@@ -1,0 +1,39 @@
+# Two entry points: `make run` (the platform with embedded services and demo data)
+# and `make test` (the whole suite). Both build .venv from the pinned requirements.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: run test venv translations extract-messages bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+translations: venv
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+run: venv translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed-if-empty
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
+
+test: venv translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+extract-messages: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh_Hans --no-fuzzy-matching
+
+bench: venv
+	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_search.py
+
+clean:
+	rm -rf $(VENV) instance
