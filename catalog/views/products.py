@@ -319,6 +319,17 @@ def certificate_status(cid):
 
 # --- public ---------------------------------------------------------------------------------
 
+def fmt(value):
+    """Numbers without float noise (7.0 -> 7, 0.30000000000000004 -> 0.3); lists joined; rest as text."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(fmt(v) for v in value)
+    return "" if value is None else str(value)
+
+
 def compliance_matrix(product):
     """Rows per indicator, a cell per pilot city: the stored verdicts (computed if missing)."""
     cities = pilot_cities()
@@ -356,7 +367,7 @@ def product_page(pid):
     cmp = carbon_comparison(product)
     return render_template(
         "catalog/products/show.html", product=product, today=today, matrix=compliance_matrix(product),
-        carbon=cmp, chart=carbon_chart(cmp) if cmp else None, zh=_zh(),
+        carbon=cmp, chart=carbon_chart(cmp) if cmp else None, zh=_zh(), fmt=fmt,
         can_edit=policy.can_edit_product(current_user, product),
         can_review=policy.is_reviewer(current_user), action_form=ActionForm(), reason_form=ReasonForm(),
         documents=[lk for lk in product.document_links],
