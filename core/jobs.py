@@ -64,10 +64,14 @@ def _thread_target(app, job_id, func_path, args, kwargs):
         run_job(job_id, func_path, args, kwargs)
 
 
-def _rq_target(job_id, func_path, args, kwargs):  # executed by an RQ worker
-    from wsgi import app
+worker_app = None  # the app an RQ worker runs jobs in; built from the environment on first use
 
-    with app.app_context():
+
+def _rq_target(job_id, func_path, args, kwargs):  # executed by an RQ worker
+    global worker_app
+    if worker_app is None:
+        from wsgi import app as worker_app
+    with worker_app.app_context():
         run_job(job_id, func_path, args, kwargs)
 
 
