@@ -1,75 +1,219 @@
-"""The one module that owns the Elasticsearch client."""
+"""The one module that owns the Elasticsearch client.
+
+Settings (all from the environment via `config.py`):
+
+- ``ELASTICSEARCH_URL``: cluster URL; basic auth may be given in it (``https://user:pw@host:9200``).
+  Unset in the embedded default: `core.embedded` starts ``osmem-server`` and fills it in.
+- ``ELASTICSEARCH_API_KEY``: API key (base64 ``id:key`` form) for real clusters.
+- ``ELASTICSEARCH_CA_CERTS``: path of a CA bundle for TLS verification.
+- ``ELASTICSEARCH_TIMEOUT``: seconds; the timeout of every request (default 5).
+- ``ELASTICSEARCH_PLAIN_JSON``: send and accept plain ``application/json`` instead of the 8.x
+  client's ``application/vnd.elasticsearch+json; compatible-with=8``. osmem-server requires it;
+  real Elasticsearch 8 and 9 accept plain JSON too, so it is on by default.
+- ``SEARCH_INDEX_ALIAS``: alias the application reads and writes (default ``products``).
+
+Every failure talking to the engine (connection refused, timeout, missing index, a rejected request)
+is raised as `SearchUnavailable`; views show its message and the rest of the site carries on.
+"""
 from __future__ import annotations
 
+import logging
 import re
+import threading
+from typing import Any, Callable, Optional
 
 from elastic_transport import Urllib3HttpNode
-from elasticsearch import Elasticsearch
-from elasticsearch import exceptions as es_exceptions
 
-_VENDOR_MIMETYPE = re.compile(r"application/vnd\.elasticsearch\+(json|x-ndjson)(;\s*compatible-with=\d+)?")
+log = logging.getLogger(__name__)
+
+_VENDOR_MIME = re.compile(r"application/vnd\.elasticsearch\+(json|x-ndjson)(\s*;\s*compatible-with=\d+)?")
 
 
 class SearchUnavailable(RuntimeError):
-    """The search engine could not be reached or answered with an error."""
+    """The search engine could not answer; `message` is fit to show to people."""
+
+    def __init__(self, message: str = "Search is unavailable right now.", *, cause: Optional[BaseException] = None):
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
 
 
 class PlainJsonNode(Urllib3HttpNode):
-    """Sends plain `application/json` instead of the 8.x client's vendor media type.
+    """HTTP node that rewrites the 8.x client's vendor media types to plain JSON / NDJSON.
 
-    Selected with the documented `node_class` transport option when
-    ELASTICSEARCH_PLAIN_JSON is on: osmem-server requires it, Elasticsearch 8/9 accept it.
+    Used through the documented `node_class` transport option when ELASTICSEARCH_PLAIN_JSON is on.
     """
 
-    def perform_request(self, method, target, body=None, headers=None, request_timeout=None):
+    def perform_request(self, method, target, body=None, headers=None, **kwargs):  # noqa: D401
         if headers:
             headers = headers.copy()
-            for name in ("accept", "content-type"):
-                if name in headers:
-                    headers[name] = _VENDOR_MIMETYPE.sub(r"application/\1", headers[name])
-        return super().perform_request(method, target, body=body, headers=headers, request_timeout=request_timeout)
+            for key in list(headers.keys()):
+                if key.lower() in ("accept", "content-type"):
+                    headers[key] = _VENDOR_MIME.sub(r"application/\1", headers[key])
+        return super().perform_request(method, target, body=body, headers=headers, **kwargs)
+
+
+def redact_url(url: Optional[str]) -> str:
+    """URL without credentials, for health output and logs."""
+    if not url:
+        return ""
+    return re.sub(r"//[^/@]*@", "//***@", url)
 
 
 class SearchEngine:
-    """Flask extension holding the client; `init_app` reads the app config."""
+    """Flask extension holding the client; `init_app` binds it to an app."""
 
     def __init__(self, app=None):
-        self._client = None
+        self._lock = threading.Lock()
         self.app = None
         if app is not None:
             self.init_app(app)
 
-    def init_app(self, app):
-        self.app = app
+    # ------------------------------------------------------------------ setup
+    def init_app(self, app) -> None:
+        app.config.setdefault("ELASTICSEARCH_URL", None)
+        app.config.setdefault("ELASTICSEARCH_API_KEY", None)
+        app.config.setdefault("ELASTICSEARCH_CA_CERTS", None)
+        app.config.setdefault("ELASTICSEARCH_TIMEOUT", 5.0)
+        app.config.setdefault("ELASTICSEARCH_PLAIN_JSON", True)
+        app.config.setdefault("SEARCH_INDEX_ALIAS", "products")
+        # embedded default: dispatch the outbox in a thread right after commit; "rq" queues a job;
+        # "inline" dispatches in the committing thread (tests); "off" leaves it to `flask search sync`.
+        app.config.setdefault("SEARCH_SYNC_MODE", "thread")
+        # None: rebuild the index at start only when the engine is the embedded (empty) one.
+        app.config.setdefault("SEARCH_REINDEX_ON_START", None)
+        app.config.setdefault("SEARCH_REFRESH", "wait_for")
         app.extensions["search_engine"] = self
-        url = app.config.get("ELASTICSEARCH_URL")
-        if not url:
-            self._client = None
+        app.extensions["search_engine.state"] = {"client": None, "client_key": None, "index_state": "unknown",
+                                                 "index_message": ""}
+        self.app = app
+        try:
+            from . import setup as _setup  # outbox events, CLI, blueprints, dispatcher
+        except ImportError:  # pragma: no cover - partial checkouts
             return
-        kwargs = {"request_timeout": app.config.get("ELASTICSEARCH_TIMEOUT", 5), "max_retries": 1, "retry_on_timeout": False}
-        if app.config.get("ELASTICSEARCH_PLAIN_JSON", True):
-            kwargs["node_class"] = PlainJsonNode
-        if app.config.get("ELASTICSEARCH_API_KEY"):
-            kwargs["api_key"] = app.config["ELASTICSEARCH_API_KEY"]
-        if app.config.get("ELASTICSEARCH_CA_CERTS"):
-            kwargs["ca_certs"] = app.config["ELASTICSEARCH_CA_CERTS"]
-        self._client = Elasticsearch(url, **kwargs)
+        _setup.init_app(app, self)
+
+    # ------------------------------------------------------------------ client
+    def _app(self):
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            return current_app._get_current_object()
+        if self.app is None:
+            raise RuntimeError("search engine used outside an application context")
+        return self.app
+
+    def _state(self, app=None) -> dict:
+        app = app or self._app()
+        return app.extensions.setdefault("search_engine.state", {"client": None, "client_key": None,
+                                                                  "index_state": "unknown", "index_message": ""})
 
     @property
-    def client(self) -> Elasticsearch:
-        if self._client is None:
-            raise SearchUnavailable("No search engine is configured.")
-        return self._client
+    def configured(self) -> bool:
+        return bool(self._app().config.get("ELASTICSEARCH_URL"))
+
+    @property
+    def alias(self) -> str:
+        return self._app().config["SEARCH_INDEX_ALIAS"]
+
+    @property
+    def timeout(self) -> float:
+        return float(self._app().config.get("ELASTICSEARCH_TIMEOUT") or 5.0)
+
+    @property
+    def client(self):
+        """The `Elasticsearch` client for the current app (built on first use, rebuilt when the
+        URL setting changes). Raises `SearchUnavailable` when no URL is configured."""
+        app = self._app()
+        cfg = app.config
+        url = cfg.get("ELASTICSEARCH_URL")
+        if not url:
+            raise SearchUnavailable("Search is not configured (ELASTICSEARCH_URL is unset).")
+        key = (url, cfg.get("ELASTICSEARCH_API_KEY"), cfg.get("ELASTICSEARCH_CA_CERTS"),
+               bool(cfg.get("ELASTICSEARCH_PLAIN_JSON")), float(cfg.get("ELASTICSEARCH_TIMEOUT") or 5.0))
+        state = self._state(app)
+        with self._lock:
+            if state["client"] is None or state["client_key"] != key:
+                state["client"] = self._build_client(*key)
+                state["client_key"] = key
+            return state["client"]
+
+    @staticmethod
+    def _build_client(url, api_key, ca_certs, plain_json, timeout):
+        from elasticsearch import Elasticsearch
+
+        kwargs: dict[str, Any] = {"request_timeout": timeout, "max_retries": 1, "retry_on_timeout": False}
+        if api_key:
+            kwargs["api_key"] = api_key
+        if ca_certs:
+            kwargs["ca_certs"] = ca_certs
+        if plain_json:
+            kwargs["node_class"] = PlainJsonNode
+        return Elasticsearch(url, **kwargs)
+
+    def call(self, fn: Callable[..., Any], *args, **kwargs):
+        """Run `fn(client, ...)` turning every engine failure into `SearchUnavailable`."""
+        from elastic_transport import TransportError
+        from elasticsearch import ApiError, NotFoundError
+
+        try:
+            return fn(self.client, *args, **kwargs)
+        except SearchUnavailable:
+            raise
+        except NotFoundError as exc:
+            raise SearchUnavailable("The search index does not exist yet; it is being built or needs "
+                                    "`flask search reindex`.", cause=exc) from exc
+        except TransportError as exc:  # connection refused, timeout, TLS
+            raise SearchUnavailable("The search engine is not reachable right now.", cause=exc) from exc
+        except ApiError as exc:
+            log.warning("search engine rejected a request: %s", exc)
+            raise SearchUnavailable("The search engine could not answer this request.", cause=exc) from exc
+
+    # ------------------------------------------------------------------ operations
+    def search(self, body: dict, index: Optional[str] = None) -> dict:
+        """Run a search body against the alias; returns the response as a dict."""
+        return self.call(lambda c: c.search(index=index or self.alias, body=body).body)
+
+    def index_state(self) -> tuple[str, str]:
+        state = self._state()
+        return state["index_state"], state["index_message"]
+
+    def set_index_state(self, value: str, message: str = "", app=None) -> None:
+        state = self._state(app)
+        state["index_state"] = value
+        state["index_message"] = message
 
     def health(self) -> dict:
-        """State for /healthz: never raises."""
-        if self._client is None:
+        """For /healthz, never raising. `status`: ok | down | unconfigured; `index`: ready |
+        building | missing, with the alias, its indexes, document count and outbox backlog."""
+        cfg = self._app().config
+        if not cfg.get("ELASTICSEARCH_URL"):
             return {"status": "unconfigured"}
+        out: dict[str, Any] = {"url": redact_url(cfg.get("ELASTICSEARCH_URL")), "alias": cfg["SEARCH_INDEX_ALIAS"]}
+        state, message = self.index_state()
         try:
-            info = self._client.info()
-            return {"status": "ok", "version": info.get("version", {}).get("number")}
-        except (es_exceptions.ApiError, es_exceptions.TransportError) as exc:
-            return {"status": "down", "error": exc.__class__.__name__}
+            info = self.call(lambda c: c.info().body)
+            out["version"] = (info.get("version") or {}).get("number")
+        except SearchUnavailable as exc:
+            out.update(status="down", message=exc.message)
+            return out
+        out["status"] = "ok"
+        try:
+            aliases = self.call(lambda c: c.indices.get_alias(name=self.alias).body)
+            out["indexes"] = sorted(aliases)
+            out["documents"] = self.call(lambda c: c.count(index=self.alias).body["count"])
+            out["index"] = "building" if state == "building" else "ready"
+        except SearchUnavailable:
+            out["index"] = "building" if state == "building" else "missing"
+        if message:
+            out["index_message"] = message
+        try:
+            from .sync import backlog
+
+            out["outbox_backlog"] = backlog()
+        except Exception:  # health reports, never fails
+            pass
+        return out
 
 
 search_engine = SearchEngine()

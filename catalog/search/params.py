@@ -265,7 +265,7 @@ def parse_search_args(args: Any, viewer: Viewer = Viewer(), *, ignore: Iterable[
 
 def parse_autocomplete_args(args: Any) -> str:
     """The `q` of an autocomplete request: 1..50 characters, cleaned like search text."""
-    unknown = sorted(n for n in _names(args) if n not in ("q", "size"))
+    unknown = sorted(n for n in _names(args) if n != "q")
     if unknown:
         raise ValidationError(f"Unknown parameter(s): {', '.join(unknown[:5])}.",
                               fields={n: "unknown parameter" for n in unknown[:5]})

@@ -1,0 +1,207 @@
+"""Write outbox rows automatically, in the transaction of every catalog change.
+
+No service has to call anything: SQLAlchemy session events notice changes to the watched tables
+and, just before the transaction commits, insert one `SearchOutbox` row per affected product.
+
+- `after_flush` collects products touched through the unit of work (new, changed, deleted
+  products and their indicator values, certificates, carbon declarations, verdicts) and
+  categories / category groups / supplier organisations whose searchable names changed.
+- `do_orm_execute` collects rows hit by bulk ``UPDATE``/``DELETE`` statements (e.g. the
+  certificate-expiry job's conditional update), by selecting their ids first.
+- `before_commit` flushes, expands categories, groups and suppliers to their products, and
+  inserts the outbox rows: same connection, same transaction.
+- `after_commit` tells the dispatcher (`catalog.search.sync`) there is work.
+
+A rolled-back transaction leaves no outbox rows (they were never committed).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Optional
+
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+_KEY = "search_outbox"
+# table -> (kind, id column, columns whose change matters or None for any change)
+WATCHED: dict[str, tuple[str, str, Optional[tuple[str, ...]]]] = {
+    "products": ("product", "id", None),
+    "product_indicator_values": ("product", "product_id", None),
+    "certificates": ("product", "product_id", None),
+    "carbon_declarations": ("product", "product_id", None),
+    "product_verdicts": ("product", "product_id", None),
+    "categories": ("category", "id", ("code", "name_en", "name_zh", "group_id", "group_code", "group")),
+    "category_groups": ("group", "id", ("code", "name_en", "name_zh")),
+    "organisations": ("supplier", "id", ("name_en", "name_zh")),
+}
+
+_installed = False
+_on_commit: list[Callable[[Session], None]] = []
+
+
+def _pending(session: Session) -> dict:
+    return session.info.setdefault(_KEY, {"product": set(), "category": set(), "group": set(), "supplier": set(),
+                                          "deleted": set()})
+
+
+def _table_name(obj) -> Optional[str]:
+    table = getattr(type(obj), "__table__", None)
+    return getattr(table, "name", None)
+
+
+def _changed(obj, columns: Optional[tuple[str, ...]]) -> bool:
+    if columns is None:
+        return True
+    state = inspect(obj)
+    for name in columns:
+        attr = state.attrs.get(name) if hasattr(state.attrs, "get") else None
+        if attr is None:
+            continue
+        if attr.history.has_changes():
+            return True
+    return False
+
+
+def _collect(session: Session, objs, *, deleted: bool = False, new: bool = False) -> None:
+    pend = None
+    for obj in objs:
+        spec = WATCHED.get(_table_name(obj))
+        if spec is None:
+            continue
+        kind, id_col, columns = spec
+        if not new and not deleted and not (columns is None and session.is_modified(obj)) \
+                and not (columns is not None and _changed(obj, columns)):
+            continue
+        if kind != "product" and (new or deleted):
+            continue  # a brand-new category has no products yet; a deleted one cannot have any
+        value = getattr(obj, id_col, None)
+        if value is None and id_col == "product_id":
+            product = getattr(obj, "product", None)
+            value = getattr(product, "id", None)
+        if value is None:
+            continue
+        pend = pend if pend is not None else _pending(session)
+        pend[kind].add(int(value))
+        if deleted and _table_name(obj) == "products":
+            pend["deleted"].add(int(value))
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    if session.info.get("search_outbox_disabled"):
+        return
+    _collect(session, session.new, new=True)
+    _collect(session, session.dirty)
+    _collect(session, session.deleted, deleted=True)
+
+
+def _do_orm_execute(state) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    session = state.session
+    if session.info.get("search_outbox_disabled"):
+        return
+    stmt = state.statement
+    table = getattr(stmt, "table", None)
+    spec = WATCHED.get(getattr(table, "name", None))
+    if spec is None:
+        return
+    kind, id_col, _columns = spec
+    if id_col not in table.c:
+        return
+    query = select(table.c[id_col])
+    if stmt.whereclause is not None:
+        query = query.where(stmt.whereclause)
+    ids = session.execute(query, execution_options={"search_outbox_probe": True}).scalars().all()
+    if ids:
+        pend = _pending(session)
+        pend[kind].update(int(i) for i in ids if i is not None)
+        if state.is_delete and table.name == "products":
+            pend["deleted"].update(int(i) for i in ids)
+
+
+def _expand(session: Session, pend: dict) -> set[int]:
+    """Product ids affected, including the products of renamed categories, groups and suppliers."""
+    from catalog.models.products import Product
+
+    ids = set(pend["product"])
+    conn_exec = session.execute
+    if pend["category"]:
+        ids.update(conn_exec(select(Product.id).where(Product.category_id.in_(pend["category"]))).scalars())
+    if pend["group"]:
+        try:
+            from catalog.models import categories as cat_models
+
+            Category = cat_models.Category
+            group_col = getattr(Category, "group_id")
+            cat_ids = conn_exec(select(Category.id).where(group_col.in_(pend["group"]))).scalars().all()
+            if cat_ids:
+                ids.update(conn_exec(select(Product.id).where(Product.category_id.in_(cat_ids))).scalars())
+        except (ImportError, AttributeError):  # pragma: no cover - model layout differs
+            log.warning("search outbox: cannot expand category group changes")
+    if pend["supplier"]:
+        ids.update(conn_exec(select(Product.id).where(Product.supplier_id.in_(pend["supplier"]))).scalars())
+    return ids
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get("search_outbox_disabled"):
+        return
+    if not session.info.get(_KEY):
+        # nothing seen yet; a flush inside commit may still find changes
+        if not (session.new or session.dirty or session.deleted):
+            return
+    session.flush()
+    pend = session.info.get(_KEY)
+    if not pend or not any(pend[k] for k in ("product", "category", "group", "supplier")):
+        return
+    from .models import SearchOutbox
+
+    ids = _expand(session, pend)
+    deleted = pend["deleted"]
+    session.info.pop(_KEY, None)
+    if not ids:
+        return
+    now = utcnow()
+    rows = [{"entity": "product", "entity_id": pid, "op": "delete" if pid in deleted else "upsert",
+             "created_at": now, "attempts": 0} for pid in sorted(ids)]
+    session.execute(insert(SearchOutbox), rows, execution_options={"search_outbox_probe": True})
+    session.info["search_outbox_written"] = session.info.get("search_outbox_written", 0) + len(rows)
+
+
+def _after_commit(session: Session) -> None:
+    written = session.info.pop("search_outbox_written", 0)
+    if not written:
+        return
+    for callback in list(_on_commit):
+        try:
+            callback(session)
+        except Exception:  # never let a notification failure surface in the committing request
+            log.exception("search outbox: after-commit notification failed")
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_KEY, None)
+    session.info.pop("search_outbox_written", None)
+
+
+def on_commit(callback: Callable[[Session], None]) -> None:
+    """Register `callback(session)` to run after a commit that wrote outbox rows."""
+    if callback not in _on_commit:
+        _on_commit.append(callback)
+
+
+def install() -> None:
+    """Attach the listeners to every SQLAlchemy session (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "do_orm_execute", _do_orm_execute)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_rollback", _after_rollback)
+    _installed = True
