@@ -182,8 +182,9 @@ def _is_number(x: Any) -> bool:
 
 
 def _fmt(x: Any) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return f"{x:.1f}"
+    """Numbers without float noise (3.0 and 3 both print as 3, 0.125 as 0.125)."""
+    if _is_number(x):
+        return format(float(x), ".10g")
     return str(x)
 
 

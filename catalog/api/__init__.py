@@ -6,5 +6,6 @@ bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
 def register(app):
     from catalog.api import products  # noqa: F401
+    from catalog.api import standards  # noqa: F401
 
     app.register_blueprint(bp)

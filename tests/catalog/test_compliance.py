@@ -256,7 +256,7 @@ def test_is_at_least_as_strict(rule, candidate, unit, ok):
 
 def test_strictness_reason_mentions_limit():
     ok, reason = is_at_least_as_strict(U_COLD_A, 3.2)
-    assert not ok and "looser" in reason and "3.0" in reason
+    assert not ok and "looser" in reason and "<= 3 W/(m2.K)" in reason and "3.2" in reason
 
 
 # ----------------------------------------------------------------- properties

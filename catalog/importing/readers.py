@@ -1,0 +1,270 @@
+"""Streaming readers for CSV and XLSX product files (pure: no Flask, no database).
+
+`open_table(path)` sniffs the file type from its content (never from its name alone), checks it
+is safe to parse, and returns a `Table` whose `rows()` yields `(row_number, [cells])` one row at a
+time, so memory does not grow with the file. Problems are raised as `FileRejected` with a message
+meant for the person who uploaded the file.
+
+* CSV: UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030; the encoding is chosen by
+  validating the whole file (a file that is ASCII for 10,000 rows and GBK afterwards is still
+  read correctly); charset-normalizer is the last resort. Comma, semicolon or tab separated.
+* XLSX: before openpyxl sees the file, the zip directory is checked (member count, total
+  uncompressed size, compression ratio, shared-strings size) and the sheet's declared dimension is
+  compared with the row cap; openpyxl then runs in read-only mode (defusedxml is installed, so XML
+  entity expansion is refused too).
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Iterator
+
+__all__ = ["FileRejected", "Table", "open_table", "detect_encoding", "XlsxLimits", "DEFAULT_MAX_ROWS"]
+
+DEFAULT_MAX_ROWS = 100_000
+_CHUNK = 1 << 20
+_SIGNATURES = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel 97-2003 (.xls) or other OLE file; save it as .xlsx or CSV",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+}
+
+
+class FileRejected(ValueError):
+    """The file cannot be imported; ``str(exc)`` says why (and ``row`` where, when known)."""
+
+    def __init__(self, message: str, row: int | None = None):
+        self.row = row
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    max_members: int = 2_000
+    max_total_uncompressed: int = 1 << 30  # 1 GiB of XML
+    max_ratio: float = 200.0  # compressed -> uncompressed; ordinary sheets are ~5-30x
+    ratio_floor: int = 1 << 20  # ratio only checked for members above 1 MiB
+    max_shared_strings: int = 256 << 20  # openpyxl holds shared strings in memory
+
+
+@dataclass
+class Table:
+    """A readable table: ``kind`` is ``csv`` or ``xlsx``; ``rows()`` streams from the header on."""
+
+    path: str
+    kind: str
+    encoding: str | None = None
+    delimiter: str = ","
+    sheet: str | None = None
+    max_rows: int = DEFAULT_MAX_ROWS
+    _declared_rows: int | None = field(default=None, repr=False)
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        """Yield ``(row_number, cells)``; row 1 is the header. Cells are str (CSV) or typed (XLSX)."""
+        if self.kind == "csv":
+            yield from _csv_rows(self.path, self.encoding or "utf-8", self.delimiter)
+        else:
+            yield from _xlsx_rows(self.path, self.sheet)
+
+
+def _sniff_kind(head: bytes) -> str:
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise FileRejected("The file is empty.")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    for sig, what in _SIGNATURES.items():
+        if head.startswith(sig):
+            raise FileRejected(f"This is {what}, not a CSV or XLSX file.")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "csv"
+    if b"\x00" in head:
+        raise FileRejected("This is a binary file, not a CSV or XLSX file.")
+    return "csv"
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _decodes_fully(path: str, encoding: str) -> tuple[bool, int]:
+    """Decode the whole file with ``encoding``; returns (ok, approximate line of the first error)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    lines = 1
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                lines += chunk[: exc.start].count(b"\n")
+                return False, lines
+            lines += text.count("\n")
+            if not chunk:
+                return True, lines
+
+
+def detect_encoding(path: str) -> str:
+    """The encoding the whole file decodes with: BOM first, then UTF-8, then GB18030 (GBK)."""
+    with open(path, "rb") as fh:
+        head = fh.read(64 * 1024)
+    if head.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    first_error = None
+    for enc in candidates:
+        ok, line = _decodes_fully(path, enc)
+        if ok:
+            return enc
+        first_error = first_error or line
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(head).best()
+    except Exception:  # charset-normalizer is a best effort, never a crash
+        best = None
+    if best is not None and best.encoding and best.encoding not in candidates:
+        enc = best.encoding
+        if _decodes_fully(path, enc)[0]:
+            return enc
+    raise FileRejected(
+        f"The file is not valid UTF-8 or GBK text (first bad byte near line {first_error}). "
+        "Save it as 'CSV UTF-8' or as an .xlsx workbook.", row=first_error)
+
+
+def _sniff_delimiter(path: str, encoding: str) -> str:
+    with open(path, encoding=encoding, newline="") as fh:
+        first = fh.readline()
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(path: str, encoding: str, delimiter: str) -> Iterator[tuple[int, list]]:
+    # The largest cell we accept; csv's default (128 KiB) raises a clear error beyond it.
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, strict=False)
+        n = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise FileRejected(f"Row {reader.line_num}: the CSV is malformed ({exc}).", row=reader.line_num) from None
+            except UnicodeDecodeError:
+                raise FileRejected(f"Row {n + 1}: the file is not valid {encoding} text.", row=n + 1) from None
+            n += 1
+            yield n, cells
+
+
+# --------------------------------------------------------------------------- XLSX
+
+_DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _check_zip(path: str, limits: XlsxLimits, max_rows: int) -> int | None:
+    """Refuse zip bombs and non-workbooks before parsing. Returns the declared row count, if any."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise FileRejected("This is not a valid XLSX workbook (the zip archive is damaged).") from None
+    with zf:
+        infos = zf.infolist()
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            raise FileRejected("This zip archive is not an XLSX workbook.")
+        if len(infos) > limits.max_members:
+            raise FileRejected(f"The workbook has {len(infos)} parts; at most {limits.max_members} are allowed.")
+        total = 0
+        for info in infos:
+            total += info.file_size
+            if info.file_size > limits.ratio_floor:
+                ratio = info.file_size / max(1, info.compress_size)
+                if ratio > limits.max_ratio:
+                    raise FileRejected(
+                        f"The workbook part {info.filename} expands {ratio:,.0f} times when unpacked; "
+                        "this looks like a zip bomb and was refused.")
+            if info.filename == "xl/sharedStrings.xml" and info.file_size > limits.max_shared_strings:
+                raise FileRejected("The workbook's shared text table is too large to import.")
+        if total > limits.max_total_uncompressed:
+            raise FileRejected(
+                f"The workbook unpacks to {total / 2**20:,.0f} MiB; at most "
+                f"{limits.max_total_uncompressed / 2**20:,.0f} MiB are allowed.")
+        sheets = sorted(n for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml"))
+        if not sheets:
+            raise FileRejected("The workbook has no worksheet.")
+        with zf.open(sheets[0]) as fh:
+            head = fh.read(4096)
+        m = _DIMENSION_RE.search(head)
+        if m:
+            last = int(m.group(4) or m.group(2))
+            if last - 1 > max_rows:
+                raise FileRejected(
+                    f"The worksheet has {last - 1:,} data rows; at most {max_rows:,} can be imported at once. "
+                    "Split the file.")
+            return last
+    return None
+
+
+def _cell(value):
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
+def _xlsx_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise FileRejected(f"The XLSX workbook cannot be read ({exc.__class__.__name__}).") from None
+    try:
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        n = 0
+        for row in ws.iter_rows(values_only=True):
+            n += 1
+            yield n, [_cell(v) for v in row]
+    except FileRejected:
+        raise
+    except Exception as exc:
+        raise FileRejected(f"The XLSX workbook cannot be read ({exc.__class__.__name__}).") from None
+    finally:
+        wb.close()
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def open_table(path: str, *, max_rows: int = DEFAULT_MAX_ROWS, xlsx_limits: XlsxLimits | None = None) -> Table:
+    """Identify and vet a file; raise FileRejected with a clear message when it cannot be imported."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError as exc:
+        raise FileRejected(f"The file cannot be opened ({exc.strerror}).") from None
+    kind = _sniff_kind(head)
+    if kind == "zip":
+        declared = _check_zip(path, xlsx_limits or XlsxLimits(), max_rows)
+        return Table(path=path, kind="xlsx", max_rows=max_rows, _declared_rows=declared)
+    encoding = detect_encoding(path)
+    return Table(path=path, kind="csv", encoding=encoding, delimiter=_sniff_delimiter(path, encoding), max_rows=max_rows)
+
+
+def read_all(path: str, **kw) -> list[list]:
+    """Test helper: every row of a small file."""
+    return [cells for _n, cells in open_table(path, **kw).rows()]
+
