@@ -20,3 +20,12 @@ def expire_command(today):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
     count = suspend_expired_products(day)
     click.echo(f"{count} product(s) suspended as of {day.isoformat()}.")
+
+
+def _register_demo():
+    from catalog import demo_products
+
+    demo_products.register()
+
+
+_register_demo()
