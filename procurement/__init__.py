@@ -6,4 +6,6 @@ bp = Blueprint("procurement", __name__, cli_group=None)
 
 def register(app):
     """Register procurement blueprints; sub-modules add routes to `bp`."""
+    from procurement import api, cli, demo, views  # noqa: F401  (projects: routes, JSON API, `flask records`, demo)
+
     app.register_blueprint(bp)
