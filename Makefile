@@ -17,7 +17,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 venv: $(BIN)/.installed
 
 translations: venv
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile --use-fuzzy -d translations
 
 run: venv translations
 	$(BIN)/flask db upgrade
@@ -28,7 +28,7 @@ test: venv translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 extract-messages: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k register:2 -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh_Hans --no-fuzzy-matching
 
 bench: venv

@@ -152,13 +152,16 @@ def _register_errors(app):
     from flask_babel import gettext as _
 
     from core.errors import ServiceError
+    from core.i18n import N_
 
     @app.errorhandler(ServiceError)
     def service_error(exc):
         db.session.rollback()
         if _wants_json():
             return jsonify(exc.to_dict()), exc.status
-        return render_template("errors/error.html", status=exc.status, message=_(exc.message)), exc.status
+        from core.i18n import translate_error
+
+        return render_template("errors/error.html", status=exc.status, message=translate_error(exc)), exc.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -170,13 +173,13 @@ def _register_errors(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
         messages = {
-            400: "The request could not be understood.",
-            401: "Sign in first.",
-            403: "You do not have permission to see this page.",
-            404: "There is nothing at this address.",
-            405: "This address does not accept that method.",
-            413: "The upload is too large.",
-            429: "Too many requests. Wait a minute and try again.",
+            400: N_("The request could not be understood."),
+            401: N_("Sign in first."),
+            403: N_("You do not have permission to see this page."),
+            404: N_("There is nothing at this address."),
+            405: N_("This address does not accept that method."),
+            413: N_("The upload is too large."),
+            429: N_("Too many requests. Wait a minute and try again."),
         }
         message = messages.get(exc.code, exc.description or exc.name)
         if exc.code == 429 and exc.description and "Too many" in str(exc.description):

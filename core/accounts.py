@@ -6,6 +6,7 @@ from flask import request
 from core import audit, uscc
 from core import roles as R
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.i18n import N_
 from core.extensions import db
 from core.models import Organisation, User, UserRole
 from core.passwords import hash_password, verify_password
@@ -34,7 +35,7 @@ def authenticate(email: str, password: str) -> User:
                          after={"email": email[:254], "ip": request.remote_addr if request else None,
                                 "reason": "inactive" if (ok and user and not user.is_active) else "bad_credentials"},
                          actor=None)
-        raise ValidationError("Email or password is not correct.")
+        raise ValidationError(N_("Email or password is not correct."))
     with unit_of_work():
         user.last_login_at = utcnow()
         audit.record("auth.login", user, actor=user)
@@ -43,7 +44,7 @@ def authenticate(email: str, password: str) -> User:
 
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError("The password is too short.", {"password": f"Use at least {MIN_PASSWORD_LENGTH} characters."})
+        raise ValidationError(N_("The password is too short."), {"password": (N_("Use at least %(n)s characters."), {"n": MIN_PASSWORD_LENGTH})})
 
 
 def register_supplier(*, credit_code: str, name_en: str, name_zh: str, address: str, contact_name: str,
@@ -53,21 +54,21 @@ def register_supplier(*, credit_code: str, name_en: str, name_zh: str, address: 
     try:
         credit_code = uscc.validate(credit_code)
     except uscc.USCCError as exc:
-        fields["credit_code"] = str(exc)
+        fields["credit_code"] = exc.message
     email = normalise_email(email)
     if "@" not in email:
-        fields["email"] = "Enter a valid email address."
+        fields["email"] = N_("Enter a valid email address.")
     if not (name_en or "").strip() and not (name_zh or "").strip():
-        fields["name_zh"] = "Give the firm's registered name."
+        fields["name_zh"] = N_("Give the firm's registered name.")
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        fields["password"] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        fields["password"] = (N_("Use at least %(n)s characters."), {"n": MIN_PASSWORD_LENGTH})
     if fields:
-        raise ValidationError("Please correct the marked fields.", fields)
+        raise ValidationError(N_("Please correct the marked fields."), fields)
     if db.session.execute(db.select(Organisation.id).filter_by(credit_code=credit_code)).first():
-        raise Conflict("A firm with this unified social credit code is already registered.",
-                       {"credit_code": "Already registered. Ask your colleague for an account, or contact the platform."})
+        raise Conflict(N_("A firm with this unified social credit code is already registered."),
+                       {"credit_code": N_("Already registered. Ask your colleague for an account, or contact the platform.")})
     if db.session.execute(db.select(User.id).filter_by(email=email)).first():
-        raise Conflict("This email already has an account.", {"email": "Already in use."})
+        raise Conflict(N_("This email already has an account."), {"email": N_("Already in use.")})
     with unit_of_work("This firm or email is already registered."):
         org = Organisation(kind=R.ORG_SUPPLIER, name_en=(name_en or name_zh).strip(), name_zh=(name_zh or name_en).strip(),
                            credit_code=credit_code, address=(address or "").strip(), status="pending")
@@ -84,15 +85,15 @@ def register_supplier(*, credit_code: str, name_en: str, name_zh: str, address: 
 def review_supplier(reviewer, org_id: int, approve: bool, note: str = "") -> Organisation:
     """A platform reviewer verifies or rejects a pending supplier."""
     if not reviewer.has_role(R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN):
-        raise PermissionDenied("Only platform reviewers verify suppliers.")
+        raise PermissionDenied(N_("Only platform reviewers verify suppliers."))
     if not approve and not (note or "").strip():
-        raise ValidationError("Say why the registration is rejected.", {"note": "Required when rejecting."})
+        raise ValidationError(N_("Say why the registration is rejected."), {"note": N_("Required when rejecting.")})
     with unit_of_work():
         org = db.session.execute(db.select(Organisation).filter_by(id=org_id).with_for_update()).scalar_one_or_none()
         if org is None or org.kind != R.ORG_SUPPLIER:
-            raise NotFound("No such supplier.")
+            raise NotFound(N_("No such supplier."))
         if org.status != "pending":
-            raise Conflict(f"This supplier is already {org.status}.")
+            raise Conflict(N_("This supplier is already %(status)s."), status=org.status)
         before = org.snapshot()
         org.status = "verified" if approve else "rejected"
         org.review_note = (note or "").strip()
@@ -106,7 +107,7 @@ def create_user(org: Organisation, *, email: str, name: str, password: str, role
     roles = set(roles)
     allowed = R.ROLES_BY_ORG_KIND[org.kind]
     if not roles or not roles <= allowed:
-        raise ValidationError("These roles do not fit this organisation.", {"roles": ", ".join(sorted(roles - allowed)) or "none given"})
+        raise ValidationError(N_("These roles do not fit this organisation."), {"roles": ", ".join(sorted(roles - allowed)) or "none given"})
     _check_password(password)
     email = normalise_email(email)
     with unit_of_work("This email already has an account."):

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from core import audit, openapi
 from core.errors import PermissionDenied, Unauthorized, ValidationError
+from core.i18n import N_
 from core.extensions import csrf, db
 from core.models import ApiToken
 from core.services import unit_of_work
@@ -28,11 +29,11 @@ def create_token(user, name: str, scopes=None, days: int | None = 90) -> tuple[A
     """Create a token for `user`; returns (row, plaintext). The plaintext is shown once."""
     name = (name or "").strip()
     if not name or len(name) > 80:
-        raise ValidationError("Give the token a name of 1 to 80 characters.", {"name": "Required, at most 80 characters."})
+        raise ValidationError(N_("Give the token a name of 1 to 80 characters."), {"name": N_("Required, at most 80 characters.")})
     scopes = sorted(set(scopes or user.role_names))
     extra = set(scopes) - user.role_names
     if extra:
-        raise ValidationError("A token cannot carry roles its owner does not hold.", {"scopes": ", ".join(sorted(extra))})
+        raise ValidationError(N_("A token cannot carry roles its owner does not hold."), {"scopes": ", ".join(sorted(extra))})
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with unit_of_work():
         row = ApiToken(user_id=user.id, name=name, prefix=plaintext[:12], token_hash=_digest(plaintext), scopes=scopes,
@@ -48,7 +49,7 @@ def revoke_token(user, token_id: int) -> ApiToken:
         row = db.session.get(ApiToken, token_id)
         if row is None or row.user_id != user.id:
             from core.errors import NotFound
-            raise NotFound("No such token.")
+            raise NotFound(N_("No such token."))
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             audit.record("api_token.revoke", row, after={"prefix": row.prefix}, actor=user)
@@ -82,17 +83,17 @@ def _authenticate():
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+            raise Unauthorized(N_("Use 'Authorization: Bearer <token>'."))
         row = db.session.execute(db.select(ApiToken).filter_by(token_hash=_digest(token.strip()))).scalar_one_or_none()
         now = utcnow()
         if row is None:
-            raise Unauthorized("Unknown API token.")
+            raise Unauthorized(N_("Unknown API token."))
         if row.revoked_at is not None:
-            raise Unauthorized("This API token was revoked.")
+            raise Unauthorized(N_("This API token was revoked."))
         if row.expires_at is not None and row.expires_at <= now:
-            raise Unauthorized("This API token has expired.")
+            raise Unauthorized(N_("This API token has expired."))
         if not row.user.is_active:
-            raise Unauthorized("This account is disabled.")
+            raise Unauthorized(N_("This account is disabled."))
         # last_used_at is bookkeeping, not a state change worth an audit event.
         if row.last_used_at is None or (now - row.last_used_at) > timedelta(minutes=5):
             row.last_used_at = now
@@ -119,9 +120,9 @@ def api_auth(*role_names, public=False):
             user = _authenticate()
             g.api_user = user
             if user is None and not public:
-                raise Unauthorized("Sign in or send an API token.")
+                raise Unauthorized(N_("Sign in or send an API token."))
             if role_names and (user is None or not user.has_role(*role_names)):
-                raise PermissionDenied("Your role does not allow this.")
+                raise PermissionDenied(N_("Your role does not allow this."))
             return view(*args, **kwargs)
 
         wrapped.required_roles = role_names
@@ -134,10 +135,10 @@ def api_auth(*role_names, public=False):
 def json_body() -> dict:
     """The request's JSON object, or a ValidationError saying what is wrong with it."""
     if not request.is_json:
-        raise ValidationError("Send a JSON body with Content-Type: application/json.")
+        raise ValidationError(N_("Send a JSON body with Content-Type: application/json."))
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ValidationError("The body must be a JSON object.")
+        raise ValidationError(N_("The body must be a JSON object."))
     return data
 
 

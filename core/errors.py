@@ -1,19 +1,35 @@
 """Errors a user can cause. Services raise them; views and the API render them."""
 
 
+def render_message(message) -> str:
+    """A message is a string or a (template, params) pair; English rendering."""
+    if isinstance(message, tuple):
+        template, params = message
+        return template % params if params else template
+    return str(message)
+
+
 class ServiceError(Exception):
-    """Base class: a message for people and optional per-field messages."""
+    """Base class: a message for people and optional per-field messages.
+
+    Messages are English templates with %(name)s placeholders; `params` fill them. Views
+    translate `template` and interpolate `params` (see core.i18n.translate_error), so services
+    stay locale-free. Field messages are strings or (template, params) pairs.
+    """
 
     status = 400
     code = "bad_request"
 
-    def __init__(self, message, fields=None):
-        super().__init__(message)
-        self.message = str(message)
+    def __init__(self, message, fields=None, **params):
+        self.template = str(message)
+        self.params = params
+        self.message = self.template % params if params else self.template
+        super().__init__(self.message)
         self.fields = dict(fields or {})
 
     def to_dict(self):
-        return {"error": {"code": self.code, "message": self.message, "fields": {k: str(v) for k, v in self.fields.items()}}}
+        return {"error": {"code": self.code, "message": self.message,
+                          "fields": {k: render_message(v) for k, v in self.fields.items()}}}
 
 
 class ValidationError(ServiceError):

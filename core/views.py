@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from core import accounts, api as api_core, nav
 from core import roles as R
 from core.errors import ServiceError
+from core.i18n import N_, translate_error, translate_message
 from core.extensions import db, limiter
 from core.forms import ConfirmForm, LoginForm, ReviewForm, SupplierRegistrationForm, TokenForm
 from core.models import ApiToken, Job, Notice, Organisation
@@ -16,13 +17,13 @@ from core.policy import login_required, roles_required
 bp = Blueprint("core", __name__)
 
 HOME_TITLES = {
-    R.SUPPLIER: "Supplier home",
-    R.PURCHASER: "Purchaser home",
-    R.PROCUREMENT_OFFICER: "Procurement centre home",
-    R.FINANCE_REVIEWER: "Finance office home",
-    R.INSPECTOR: "Inspector home",
-    R.PLATFORM_ADMIN: "Platform administration",
-    R.PLATFORM_REVIEWER: "Platform review desk",
+    R.SUPPLIER: N_("Supplier home"),
+    R.PURCHASER: N_("Purchaser home"),
+    R.PROCUREMENT_OFFICER: N_("Procurement centre home"),
+    R.FINANCE_REVIEWER: N_("Finance office home"),
+    R.INSPECTOR: N_("Inspector home"),
+    R.PLATFORM_ADMIN: N_("Platform administration"),
+    R.PLATFORM_REVIEWER: N_("Platform review desk"),
 }
 
 nav.register("core.home", "Home", order=0)
@@ -46,9 +47,9 @@ def apply_form_errors(form, exc: ServiceError):
     for name, message in exc.fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [message]
+            field.errors = list(field.errors) + [translate_message(message)]
             placed = True
-    flash(exc.message if not placed else _("Please correct the marked fields."), "danger")
+    flash(translate_error(exc) if not placed else _("Please correct the marked fields."), "danger")
 
 
 @bp.get("/")
@@ -74,14 +75,14 @@ def _login_limit():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts. Wait a minute and try again.")
+@limiter.limit(_login_limit, methods=["POST"], error_message=N_("Too many sign-in attempts. Wait a minute and try again."))
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except ServiceError as exc:
-            flash(_(exc.message), "danger")
+            flash(translate_error(exc), "danger")
             return render_template("core/login.html", form=form), 200
         login_user(user)
         session.permanent = True
@@ -145,7 +146,7 @@ def review_supplier(org_id):
     try:
         org = accounts.review_supplier(current_user, org_id, approve=bool(form.approve.data), note=form.note.data or "")
     except ServiceError as exc:
-        flash(_(exc.message), "danger")
+        flash(translate_error(exc), "danger")
         return redirect(url_for("core.supplier_queue"))
     flash(_("%(name)s is now %(status)s.", name=org.name_zh, status=_(org.status)), "success")
     return redirect(url_for("core.supplier_queue"))
@@ -174,7 +175,7 @@ def revoke_token(token_id):
             api_core.revoke_token(current_user, token_id)
             flash(_("Token revoked."), "success")
         except ServiceError as exc:
-            flash(_(exc.message), "danger")
+            flash(translate_error(exc), "danger")
     return redirect(url_for("core.account"))
 
 

@@ -1,0 +1,34 @@
+"""Merge a JSON file of English -> Chinese translations into the zh_Hans catalogue.
+
+Usage: .venv/bin/python translations/fill.py translations.json
+Only empty entries are filled; existing translations are kept.
+"""
+import json
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+PO = Path(__file__).resolve().parent / "zh_Hans" / "LC_MESSAGES" / "messages.po"
+
+
+def main(path):
+    mapping = json.loads(Path(path).read_text(encoding="utf-8"))
+    with PO.open("rb") as fh:
+        catalog = read_po(fh, locale="zh_Hans")
+    filled = 0
+    for message in catalog:
+        if message.id and not message.string and message.id in mapping:
+            message.string = mapping[message.id]
+            message.flags.discard("fuzzy")
+            filled += 1
+    with PO.open("wb") as fh:
+        write_po(fh, catalog, width=100)
+    missing = [m.id for m in catalog if m.id and not m.string]
+    print(f"filled {filled}; still untranslated: {len(missing)}")
+    for mid in missing:
+        print("  ", mid if isinstance(mid, str) else mid[0])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
