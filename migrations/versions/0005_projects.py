@@ -1,7 +1,7 @@
 """projects, budgets, bills of materials, project records
 
 Revision ID: 0005_projects
-Revises: 0003_products
+Revises: 0004_search
 Create Date: 2026-11-21 19:26:36.751136
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_projects'
-down_revision = '0003_products'
+down_revision = '0004_search'
 branch_labels = None
 depends_on = None
 
