@@ -27,6 +27,7 @@ __all__ = ["FileRejected", "Table", "open_table", "detect_encoding", "XlsxLimits
 
 DEFAULT_MAX_ROWS = 100_000
 _CHUNK = 1 << 20
+_FALLBACK_ENCODINGS = {"big5", "big5hkscs", "cp950", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "hz"}
 _SIGNATURES = {
     b"%PDF": "a PDF document",
     b"\x89PNG": "a PNG image",
@@ -133,7 +134,9 @@ def detect_encoding(path: str) -> str:
         best = from_bytes(head).best()
     except Exception:  # charset-normalizer is a best effort, never a crash
         best = None
-    if best is not None and best.encoding and best.encoding not in candidates:
+    # Only encodings a Chinese supplier plausibly uses: a single-byte guess (latin-1 & co.) decodes
+    # anything and would import mojibake silently.
+    if best is not None and best.encoding in _FALLBACK_ENCODINGS and best.encoding not in candidates:
         enc = best.encoding
         if _decodes_fully(path, enc)[0]:
             return enc
