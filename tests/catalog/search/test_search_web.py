@@ -1,0 +1,231 @@
+"""The search page, the compare page and the JSON API, including hostile input."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from core import roles as R
+from core.extensions import db
+from tests.factories import api_token, auth_header, login_as, make_org, make_user
+
+
+def _api(client, qs="", headers=None):
+    return client.get("/api/v1/products/search" + (("?" + qs) if qs else ""), headers=headers or {})
+
+
+def test_api_search_shape_and_facets(search_env, catalog, client):
+    resp = _api(client, "city=nanjing&per_page=5&sort=price_asc")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert set(body) >= {"total", "hits", "facets", "took", "next_search_after"}
+    assert body["total"] > 0 and len(body["hits"]) <= 5
+    hit = body["hits"][0]
+    assert set(hit) >= {"id", "name_zh", "name_en", "category", "supplier", "price_fen", "stars", "verdict", "highlight"}
+    assert all(h["verdict"] == "pass" and "nanjing" in h["compliant_cities"] for h in body["hits"])
+    prices = [h["price_fen"] for h in body["hits"]]
+    assert prices == sorted(prices)
+    assert {"group", "category", "stars", "city", "supplier", "price", "gwp", "fire_class", "expiring"} <= set(body["facets"])
+    assert all({"value", "count"} <= set(v) for v in body["facets"]["category"])
+    assert body["facets"]["price"][0]["from"] is None and body["facets"]["price"][0]["to"] == 10_000
+
+
+def test_api_deep_paging_with_search_after_visits_every_hit_once(search_env, catalog, client):
+    total = _api(client).get_json()["total"]
+    seen, cursor, pages = [], None, 0
+    while True:
+        qs = "per_page=4&sort=price_desc" + (f"&search_after={cursor}" if cursor else "")
+        body = _api(client, qs).get_json()
+        seen += [h["id"] for h in body["hits"]]
+        cursor = body["next_search_after"]
+        pages += 1
+        if not cursor or pages > 100:
+            break
+    assert len(seen) == len(set(seen)) == total
+    # a forged cursor is a 400, not a 500
+    bad = _api(client, "sort=price_desc&search_after=W3sic2NyaXB0Ijoie30ifV0")
+    assert bad.status_code == 400
+
+
+def test_text_search_highlights_and_escapes(search_env, catalog, client):
+    from catalog.models import Product
+
+    p = db.session.get(Product, catalog["products"][0].id)
+    p.status = "listed"
+    p.name_en = "Gypsum <script>alert(1)</script> board"
+    db.session.commit()
+    body = _api(client, "q=gypsum&verdict_city=nanjing").get_json()
+    hits = [h for h in body["hits"] if h["id"] == p.id] or \
+        _api(client, "q=gypsum", auth_header(api_token(_reviewer()))).get_json()["hits"]
+    hl = hits[0]["highlight"]["name_en"]
+    assert "<mark>Gypsum</mark>" in hl and "&lt;script&gt;" in hl and "<script>" not in hl
+    page = client.get("/search?q=gypsum")
+    assert b"<script>alert(1)" not in page.data
+
+
+def _reviewer():
+    return make_user(make_org(R.ORG_PLATFORM), roles=(R.PLATFORM_REVIEWER,))
+
+
+def test_exact_sku_and_chinese_text(search_env, catalog, client):
+    from catalog.models import Product
+
+    listed = [p for p in catalog["products"] if p.status == "listed"]
+    token = auth_header(api_token(_reviewer()))
+    sku = listed[0].sku
+    body = _api(client, f"q={sku.lower()}", token).get_json()
+    assert body["hits"][0]["sku"] == sku  # normalised exact match ranks first
+    body = _api(client, "q=防水卷材", token).get_json()
+    cats = {h["category"] for h in body["hits"]}
+    assert cats == {"waterproof_membranes"}
+    n = db.session.execute(select(db.func.count(Product.id)).where(Product.name_zh.contains("防水卷材"))).scalar_one()
+    assert body["total"] == n
+
+
+def test_autocomplete(search_env, catalog, client):
+    resp = client.get("/api/v1/products/autocomplete?q=防水")
+    assert resp.status_code == 200
+    names = [s["name_zh"] for s in resp.get_json()["suggestions"]]
+    assert names and all("防水" in n for n in names)
+    en = client.get("/api/v1/products/autocomplete?q=polym").get_json()["suggestions"]
+    assert en and all("polymer" in s["name_en"].lower() for s in en)
+    assert client.get("/api/v1/products/autocomplete?q=").status_code == 400
+    assert client.get("/api/v1/products/autocomplete?q=" + "x" * 60).status_code == 400
+
+
+def test_search_page_facets_chips_and_url_state(search_env, catalog, client):
+    page = client.get("/search?city=nanjing&stars=3")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-testid="active-filters"' in html
+    assert "Compliant in city: Nanjing" in html
+    # facet links keep the other selections and toggle their own value
+    links = re.findall(r'href="(/search\?[^"]*)"', html)
+    assert any("city=nanjing" in link and "stars=3" in link and "category=" in link for link in links)
+    assert any("stars=3" in link and "city=nanjing" not in link for link in links)  # the chip that removes the city
+    assert 'data-testid="verdict-badge"' in html
+    # the compare form posts product ids by GET
+    assert 'action="/search/compare"' in html and 'name="id"' in html
+
+
+def test_search_page_without_javascript_paginates(search_env, catalog, client):
+    html = client.get("/search?per_page=5").get_data(as_text=True)
+    assert 'rel="next"' in html
+    nxt = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "page=2" in nxt
+    assert client.get(nxt).status_code == 200
+
+
+def test_compare_page(search_env, catalog, client):
+    ids = [p.id for p in catalog["products"] if p.status == "listed"][:3]
+    resp = client.get("/search/compare?" + "&".join(f"id={i}" for i in ids))
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert 'data-testid="compare-table"' in html
+    assert "Compliance: Nanjing" in html or "Compliance: Qingdao" in html
+    assert "kg CO2e" in html
+    too_many = client.get("/search/compare?" + "&".join(f"id={i}" for i in range(1, 6)))
+    assert too_many.status_code == 400 and b"at most 4" in too_many.data
+    assert client.get("/search/compare?id=abc").status_code == 400
+
+
+def test_supplier_sees_own_draft_in_api(search_env, catalog, client):
+    from catalog.models import Product
+
+    draft = next(p for p in catalog["products"] if p.status == "draft")
+    supplier_org = db.session.get(type(catalog["suppliers"][0]), draft.supplier_id)
+    user = make_user(supplier_org, roles=(R.SUPPLIER,))
+    ids_public = {h["id"] for h in _api(client, "per_page=100").get_json()["hits"]}
+    ids_own = {h["id"] for h in _api(client, "per_page=100", auth_header(api_token(user))).get_json()["hits"]}
+    assert draft.id not in ids_public and draft.id in ids_own
+    login_as(client, user)
+    assert f'data-product-id="{draft.id}"'.encode() in client.get("/search?per_page=100").data
+    assert db.session.get(Product, draft.id).status == "draft"
+
+
+BAD = [
+    "q=" + "x" * 10_000,
+    "q=%F0%9F%A7%B1%F0%9F%A7%B1",
+    "q=%22%22%22",
+    "q=-",
+    "q=%7C%7C",
+    "page=100000",
+    "per_page=0",
+    "per_page=10000",
+    "colour=red",
+    "stars=4",
+    "stars=1%20OR%201%3D1",
+    "category=%27%3B%20DROP%20TABLE%20products%3B%20--",
+    "supplier=abc",
+    "price_min=-5",
+    "price_max=1e99",
+    "gwp_max=NaN",
+    "fire_class=Z",
+    "sort=_script",
+    "expiring=perhaps",
+    "search_after=%7B%7D",
+    "page=2&search_after=WzEsMl0",
+    "q=%5C%5C%5C",
+]
+
+
+@pytest.mark.parametrize("qs", BAD)
+def test_bad_input_is_a_clear_400(search_env, client, qs):
+    api = _api(client, qs)
+    assert api.status_code == 400, qs
+    err = api.get_json()["error"]
+    assert err["code"] == "validation_error" and err["message"]
+    page = client.get("/search?" + qs)
+    assert page.status_code == 400
+    assert b'data-testid="search-error"' in page.data
+
+
+GOOD_BUT_ODD = [
+    'q=%22unbalanced quote',
+    "q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    "q=SELECT%20*%20FROM%20products%3B%20--",
+    "q=ctx._source.price%3D0",
+    "q=concrete%20AND%20OR%20NOT",
+    "q=a%2A%2A%2A",
+    "q=%E7%A0%96%20%F0%9F%A7%B1",
+    "category=no_such_category",
+    "city=atlantis",
+]
+
+
+@pytest.mark.parametrize("qs", GOOD_BUT_ODD)
+def test_odd_but_valid_input_returns_results_or_empty(search_env, catalog, client, qs):
+    api = _api(client, qs)
+    assert api.status_code == 200, (qs, api.get_json())
+    assert isinstance(api.get_json()["hits"], list)
+    assert client.get("/search?" + qs).status_code == 200
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=60))
+def test_fuzzed_text_never_500s(search_env, client, q):
+    resp = client.get("/api/v1/products/search", query_string={"q": q})
+    assert resp.status_code in (200, 400), (q, resp.get_json())
+
+
+def test_openapi_documents_search(app, client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    op = doc["paths"]["/products/search"]["get"]
+    names = {p["name"] for p in op["parameters"]}
+    assert {"q", "category", "group", "stars", "city", "supplier", "price_min", "price_max", "gwp_max",
+            "fire_class", "expiring", "sort", "page", "per_page", "search_after"} <= names
+    assert "/products/autocomplete" in doc["paths"]
+
+
+def test_index_being_built_message(search_env, catalog, client):
+    from catalog.search.engine import search_engine
+
+    search_engine.set_index_state("building", "building", app=search_env)
+    try:
+        html = client.get("/search").get_data(as_text=True)
+        assert 'data-testid="index-building"' in html
+    finally:
+        search_engine.set_index_state("ready", app=search_env)
