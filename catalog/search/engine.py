@@ -11,6 +11,11 @@ Settings (all from the environment via `config.py`):
   client's ``application/vnd.elasticsearch+json; compatible-with=8``. osmem-server requires it;
   real Elasticsearch 8 and 9 accept plain JSON too, so it is on by default.
 - ``SEARCH_INDEX_ALIAS``: alias the application reads and writes (default ``products``).
+- ``SEARCH_SYNC_MODE``: ``thread`` | ``rq`` | ``inline`` | ``off``: how outbox rows are delivered
+  (`catalog.search.sync`); ``SEARCH_SYNC_POLL`` / ``SEARCH_SYNC_MAX_BACKOFF`` tune retries.
+- ``SEARCH_REINDEX_ON_START``: build the index from the database at start-up (default: only for
+  the embedded engine, which starts empty), in a background thread.
+- ``SEARCH_REFRESH``: refresh policy of deliveries (``wait_for`` default, ``true``, ``false``).
 
 Every failure talking to the engine (connection refused, timeout, missing index, a rejected request)
 is raised as `SearchUnavailable`; views show its message and the rest of the site carries on.
@@ -18,6 +23,7 @@ is raised as `SearchUnavailable`; views show its message and the rest of the sit
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from typing import Any, Callable, Optional
@@ -77,12 +83,19 @@ class SearchEngine:
         app.config.setdefault("ELASTICSEARCH_TIMEOUT", 5.0)
         app.config.setdefault("ELASTICSEARCH_PLAIN_JSON", True)
         app.config.setdefault("SEARCH_INDEX_ALIAS", "products")
-        # embedded default: dispatch the outbox in a thread right after commit; "rq" queues a job;
-        # "inline" dispatches in the committing thread (tests); "off" leaves it to `flask search sync`.
-        app.config.setdefault("SEARCH_SYNC_MODE", "thread")
+        # How the outbox is delivered (see catalog.search.sync): "thread" (embedded default),
+        # "rq" (a Redis queue; the default when JOBS_BACKEND=rq), "inline" or "off".
+        default_mode = "rq" if app.config.get("JOBS_BACKEND") == "rq" else "thread"
+        app.config.setdefault("SEARCH_SYNC_MODE", os.environ.get("SEARCH_SYNC_MODE", default_mode))
         # None: rebuild the index at start only when the engine is the embedded (empty) one.
-        app.config.setdefault("SEARCH_REINDEX_ON_START", None)
-        app.config.setdefault("SEARCH_REFRESH", "wait_for")
+        reindex_env = os.environ.get("SEARCH_REINDEX_ON_START")
+        app.config.setdefault("SEARCH_REINDEX_ON_START",
+                              None if reindex_env is None else reindex_env.strip().lower() in ("1", "true", "yes", "on"))
+        # Refresh after each delivery so a change is searchable at once ("wait_for"), or "false".
+        refresh = os.environ.get("SEARCH_REFRESH", "wait_for")
+        app.config.setdefault("SEARCH_REFRESH", False if refresh.lower() in ("0", "false", "no", "off") else refresh)
+        app.config.setdefault("SEARCH_SYNC_POLL", float(os.environ.get("SEARCH_SYNC_POLL", "2")))
+        app.config.setdefault("SEARCH_SYNC_MAX_BACKOFF", float(os.environ.get("SEARCH_SYNC_MAX_BACKOFF", "60")))
         app.extensions["search_engine"] = self
         app.extensions["search_engine.state"] = {"client": None, "client_key": None, "index_state": "unknown",
                                                  "index_message": ""}

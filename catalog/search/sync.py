@@ -295,7 +295,12 @@ def enqueue_rq(app, delay: Optional[float] = None) -> None:
 
 def rq_dispatch() -> dict:  # executed by `rq worker search`
     """RQ job: drain the outbox; if rows remain pending (engine down), re-enqueue after backoff."""
-    from wsgi import app
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        app = current_app._get_current_object()
+    else:  # an `rq worker` process builds the app like core.jobs does
+        from wsgi import app
 
     result = drain(app)
     wait = next_due_in(app)

@@ -269,3 +269,62 @@ def test_thread_dispatcher_delivers_after_commit(search_env, catalog):
         sync.dispatcher_for(search_env).stop()
         search_env.extensions.pop("search_dispatcher", None)
     assert db.session.get(Product, product.id) is not None
+
+
+def test_startup_build_runs_in_background_and_page_says_building(search_env, app, client):
+    """Embedded default: the in-memory engine starts empty and is filled from the database at start."""
+    from tests.catalog.search.conftest import build_catalog
+    from catalog.search import indexer, setup
+
+    search_env.config["SEARCH_SYNC_MODE"] = "off"
+    data = build_catalog(n=12)
+    gate = threading.Event()
+    real = indexer.reindex
+
+    def slow_reindex(app_):
+        gate.wait(10)
+        return real(app_)
+
+    indexer.reindex = slow_reindex
+    try:
+        thread = setup.start_background_build(search_env, search_engine)
+        html = client.get("/search").get_data(as_text=True)
+        assert 'data-testid="index-building"' in html
+        assert client.get("/healthz").get_json()["search"]["index"] == "building"
+        gate.set()
+        thread.join(20)
+    finally:
+        indexer.reindex = real
+    assert search_engine.index_state()[0] == "ready"
+    assert len(_ids(viewer=ALL)) == len(data["products"])
+    assert 'data-testid="index-building"' not in client.get("/search").get_data(as_text=True)
+
+
+def test_rq_mode_enqueues_a_dispatch_job_that_delivers(search_env, catalog):
+    import pytest
+    from redis import Redis
+    from rq import Queue
+
+    from catalog.models import Product
+
+    redis_url = "redis://127.0.0.1:6379/15"
+    try:
+        Redis.from_url(redis_url).ping()
+    except Exception:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    queue = Queue("search", connection=Redis.from_url(redis_url))
+    queue.empty()
+    search_env.config.update(SEARCH_SYNC_MODE="rq", REDIS_URL=redis_url)
+    try:
+        product = _product(catalog)
+        product.name_en = "Rhodium gutter"
+        db.session.commit()
+        assert sync.backlog() >= 1
+        jobs = queue.get_jobs()
+        assert [j.func_name for j in jobs] == ["catalog.search.sync.rq_dispatch"]
+        jobs[0].perform()  # what `rq worker search` does, here inside the test's app context
+        assert product.id in _ids(q="rhodium")
+        assert sync.backlog() == 0
+    finally:
+        search_env.config["SEARCH_SYNC_MODE"] = "inline"
+        queue.empty()
