@@ -34,7 +34,7 @@ def lock_project(project_id, *, stage: str | None = None) -> Project:
     if db.engine.dialect.name == "sqlite":
         db.session.execute(update(Project).where(Project.id == pid).values(record_count=Project.record_count))
     project = db.session.execute(
-        select(Project).where(Project.id == pid).with_for_update().execution_options(populate_existing=True)
+        select(Project).where(Project.id == pid).with_for_update(of=Project).execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if project is None:
         raise NotFound("No such project.")

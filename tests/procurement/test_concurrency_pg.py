@@ -1,0 +1,125 @@
+"""Two requests at the same moment, on PostgreSQL: row locks make exactly one of them win."""
+
+import threading
+
+import pytest
+
+from core.errors import Conflict
+from core.extensions import db
+from procurement.models import Budget, Project, ProjectRecord
+from procurement.services import budget as budget_svc
+from procurement.services import records as records_mod
+from procurement.services.records import verify_project
+from procurement.services.transitions import request_transition
+from tests.procurement.helpers import BUDGET, World, make_standard, new_project
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row-lock concurrency is proven on PostgreSQL (TEST_DATABASE_URL)")
+
+
+def _race(app, monkeypatch, calls):
+    """Run ``calls`` in threads that all reach the project lock at the same moment."""
+    barrier = threading.Barrier(len(calls), timeout=20)
+    real_lock = records_mod.lock_project
+
+    def lock_together(project_id, **kw):
+        barrier.wait()  # both transactions have begun; both now ask for the row lock
+        return real_lock(project_id, **kw)
+
+    for mod in ("procurement.services.budget", "procurement.services.transitions"):
+        monkeypatch.setattr(f"{mod}.lock_project", lock_together)
+    outcomes = [None] * len(calls)
+
+    def run(i, fn):
+        with app.app_context():
+            try:
+                fn()
+                outcomes[i] = "ok"
+            except Conflict as exc:
+                outcomes[i] = exc
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                outcomes[i] = repr(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return outcomes
+
+
+def test_two_finance_reviewers_approve_at_once_exactly_one_approval(app, monkeypatch):
+    make_standard()
+    w = World()
+    p = new_project(w)
+    budget_svc.submit_budget(w.purchaser, p.id, BUDGET)
+    pid, f1, f2 = p.id, w.finance.id, w.finance2.id
+
+    def approve(user_id):
+        from core.models import User
+
+        return lambda: budget_svc.approve_budget(db.session.get(User, user_id), pid, "ok")
+
+    outcomes = _race(app, monkeypatch, [approve(f1), approve(f2)])
+    assert sorted(o if o == "ok" else "conflict" for o in outcomes if isinstance(o, (str, Conflict))) == ["conflict", "ok"], outcomes
+    # the loser waited for the row lock and then saw the approval (not a late unique-key clash)
+    loser = next(o for o in outcomes if isinstance(o, Conflict))
+    assert "already approved" in loser.message
+    db.session.expire_all()
+    approvals = db.session.execute(db.select(ProjectRecord).where(ProjectRecord.kind == "budget_approved")).scalars().all()
+    assert len(approvals) == 1
+    assert db.session.execute(db.select(Budget)).scalar_one().status == "approved"
+    from core.models import AuditEvent
+    assert len(db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "budget.approve")).all()) == 1
+    assert verify_project(db.session.get(Project, pid)).ok
+
+
+def test_same_transition_twice_at_once_moves_once(app, monkeypatch):
+    make_standard()
+    w = World()
+    p = new_project(w)
+    budget_svc.submit_budget(w.purchaser, p.id, BUDGET)
+    budget_svc.approve_budget(w.finance, p.id)
+    pid, uid = p.id, w.purchaser.id
+
+    def advance():
+        from core.models import User
+
+        request_transition(db.session.get(User, uid), pid, to_stage="design", expected_stage="budget")
+
+    outcomes = _race(app, monkeypatch, [advance, advance])
+    assert sum(1 for o in outcomes if o == "ok") == 1, outcomes
+    assert sum(1 for o in outcomes if isinstance(o, Conflict)) == 1, outcomes
+    assert "moved meanwhile" in next(o for o in outcomes if isinstance(o, Conflict)).message
+    db.session.expire_all()
+    moves = db.session.execute(db.select(ProjectRecord).where(ProjectRecord.kind == "stage_advanced")).scalars().all()
+    assert len(moves) == 1
+    project = db.session.get(Project, pid)
+    assert project.stage == "design" and verify_project(project).ok
+
+
+def test_approve_and_return_at_once_one_wins(app, monkeypatch):
+    make_standard()
+    w = World()
+    p = new_project(w)
+    budget_svc.submit_budget(w.purchaser, p.id, BUDGET)
+    pid, f1, f2 = p.id, w.finance.id, w.finance2.id
+    from core.models import User
+
+    outcomes = _race(app, monkeypatch, [
+        lambda: budget_svc.approve_budget(db.session.get(User, f1), pid, "ok"),
+        lambda: budget_svc.return_budget(db.session.get(User, f2), pid, "Missing bond letter"),
+    ])
+    assert sum(1 for o in outcomes if o == "ok") == 1, outcomes
+    db.session.expire_all()
+    reviews = db.session.execute(db.select(ProjectRecord).where(
+        ProjectRecord.kind.in_(("budget_approved", "budget_returned")))).scalars().all()
+    assert len(reviews) == 1
+    assert verify_project(db.session.get(Project, pid)).ok
