@@ -189,7 +189,7 @@ def seed_products(ctx: dict) -> int:
     for s_index, supplier in enumerate(suppliers):
         s_rng = random.Random(f"{SEED}-{s_index}")
         context = svc.make_upsert_context(supplier)
-        context.cities = cities
+        context.bulk = False  # the lifecycle step below reads the certificates straight away
         actor = next((u for u in supplier.users), None)
         for n in range(PRODUCTS_PER_SUPPLIER):
             code = SUPPLIER_CATEGORIES[s_index][n % len(SUPPLIER_CATEGORIES[s_index])]

@@ -37,6 +37,7 @@ from catalog.models.products import (
     ProductIndicatorValue,
     TestReport,
 )
+from catalog.services import deferred
 from catalog.services import product_validation as V
 from catalog.services.documents import store_document
 from catalog.services.product_expiry import (  # noqa: F401  (re-exported use cases)
@@ -45,7 +46,7 @@ from catalog.services.product_expiry import (  # noqa: F401  (re-exported use ca
     notify_supplier,
     suspend_expired_products,
 )
-from catalog.services.verdicts import pilot_cities, refresh_verdicts, rule_units  # noqa: F401
+from catalog.services.verdicts import pilot_cities, refresh_verdicts, rule_units, values_from  # noqa: F401
 
 REVIEW_FIELDS = ("category_id",)
 
@@ -70,6 +71,29 @@ class UpsertContext:
     rules_cache: dict = field(default_factory=dict)
     cities: list | None = None
     refresh: bool = True
+    # With audit off, a new product's evidence and verdicts are inserted in bulk when the
+    # session flushes (catalog.services.deferred); its collections are empty until then.
+    bulk: bool = True
+
+    def preload(self, skus) -> None:
+        """Load this supplier's products with these SKUs in one query, evidence included.
+
+        For chunked imports: call once per chunk so re-imported rows need no per-row queries
+        and memory stays bounded (`products` holds only the chunk's rows plus new ones).
+        """
+        from sqlalchemy.orm import selectinload
+
+        skus = sorted({str(s).strip() for s in skus if s})
+        self.products = {} if self.products is None else self.products
+        if not skus:
+            return
+        rows = db.session.execute(
+            select(Product).where(Product.supplier_id == self.supplier_id, Product.sku.in_(skus))
+            .options(selectinload(Product.indicator_values), selectinload(Product.certificates),
+                     selectinload(Product.test_reports), selectinload(Product.carbon_declarations))
+        ).unique().scalars()
+        for product in rows:
+            self.products[product.sku] = product
 
 
 def make_upsert_context(supplier, *, preload_products=True, refresh=True) -> UpsertContext:
@@ -80,7 +104,8 @@ def make_upsert_context(supplier, *, preload_products=True, refresh=True) -> Ups
     if preload_products:
         products = {p.sku: p for p in db.session.execute(
             select(Product).where(Product.supplier_id == supplier.id)).unique().scalars()}
-    return UpsertContext(supplier_id=supplier.id, categories=cats, products=products, refresh=refresh)
+    return UpsertContext(supplier_id=supplier.id, categories=cats, products=products, refresh=refresh,
+                         cities=pilot_cities())
 
 
 def _resolve_category(data, ctx: UpsertContext | None, errors):
@@ -167,8 +192,10 @@ def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertCo
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
 
-    before = None if is_new else product.snapshot()
+    before = None if (is_new or not audit) else product.snapshot()
     review_relevant = False
+    inputs_changed = is_new  # what the verdicts depend on: category, indicators, carbon
+    children_changed = False
     if is_new:
         product = Product(supplier_id=supplier.id, sku=sku, status="draft", name_zh="", name_en="", brand="",
                           model_spec="", unit="", manufacturer="", plant="", description="", list_price_fen=0)
@@ -191,24 +218,35 @@ def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertCo
         product.list_price_fen = price
     if category is not None and product.category_id != category.id:
         review_relevant = review_relevant or not is_new
+        inputs_changed = True
         product.category = category
         product.category_id = category.id
     if not product.unit and category is not None:
         product.unit = getattr(category, "default_unit", None) or getattr(category, "unit", "") or ""
-    if declared is not None:
-        review_relevant |= _set_indicators(product, declared) and not is_new
-    if cert is not None:
-        review_relevant |= _upsert_certificate(product, cert) and not is_new
-    if report is not None:
-        review_relevant |= _upsert_test_report(product, report) and not is_new
-    if carbon is not None:
-        _upsert_carbon(product, carbon)
+    bulk = (context is not None and context.bulk and not audit
+            and (is_new or deferred.entry(product, create=False) is not None))
+    if bulk:
+        # New product in a bulk import: children are queued and inserted in bulk on flush.
+        _queue_children(product, declared, cert, report, carbon, context, today)
+        inputs_changed = False  # verdicts queued above
+    else:
+        if declared is not None and _set_indicators(product, declared):
+            inputs_changed = children_changed = True
+            review_relevant |= not is_new
+        if cert is not None and _upsert_certificate(product, cert):
+            children_changed = True
+            review_relevant |= not is_new
+        if report is not None and _upsert_test_report(product, report):
+            children_changed = True
+            review_relevant |= not is_new
+        if carbon is not None and _upsert_carbon(product, carbon):
+            inputs_changed = children_changed = True
     if review_relevant and product.status in ("submitted", "verified", "listed"):
         product.status = "draft"
         product.review_note = "Changed after review; submit again."
-    if not is_new:
-        product.updated_at = utcnow()
-    if context is None or context.refresh:
+    if children_changed and not is_new:
+        product.updated_at = utcnow()  # own columns bump it themselves (onupdate)
+    if inputs_changed and (context is None or context.refresh):
         refresh_verdicts(product, rules_cache=context.rules_cache if context else None,
                          cities=context.cities if context else None, today=today)
     if audit:
@@ -242,6 +280,31 @@ def _check_units(declared: dict, category, ctx, today, errors) -> None:
             errors[field] = f"Unknown unit {unit!r}."
         elif want is not None and not units.compatible(unit, want):
             errors[field] = f"Unit {unit or '(none)'!r} cannot be converted to {want or '(none)'!r} required by the standard."
+
+
+def _queue_children(product, declared, cert, report, carbon, ctx, today) -> None:
+    """Bulk path for a new product: merge this call's evidence into its queued rows."""
+    data = deferred.entry(product)["data"]
+    if declared is not None:
+        data["indicators"] = declared
+    if cert is not None:
+        data.setdefault("certificates", {})[cert["number"]] = cert
+    if report is not None:
+        data.setdefault("reports", {})[report["number"]] = report
+    if carbon is not None:
+        data["carbon"] = carbon
+    declared = data.get("indicators", {})
+    deferred.queue(product, "product_indicator_values", [
+        {"key": k, "value_num": num, "value_text": txt, "unit": unit} for k, (num, txt, unit) in declared.items()])
+    deferred.queue(product, "certificates", [
+        {"status": "valid", "changed_on": None, "document_id": None, **c} for c in data.get("certificates", {}).values()])
+    deferred.queue(product, "test_reports", [{"document_id": None, **r} for r in data.get("reports", {}).values()])
+    now = utcnow()
+    deferred.queue(product, "carbon_declarations",
+                   [{**data["carbon"], "created_at": now}] if data.get("carbon") else [])
+    if ctx.refresh:
+        refresh_verdicts(product, rules_cache=ctx.rules_cache, cities=ctx.cities, today=today, defer=True,
+                         values=values_from(declared, data.get("carbon")))
 
 
 def _set_indicators(product: Product, declared: dict) -> bool:
@@ -290,11 +353,12 @@ def _upsert_test_report(product: Product, data: dict) -> bool:
     return True
 
 
-def _upsert_carbon(product: Product, data: dict) -> None:
+def _upsert_carbon(product: Product, data: dict) -> bool:
     current = product.current_carbon()
     if current is not None and all(getattr(current, k) == v for k, v in data.items()):
-        return
+        return False
     product.carbon_declarations.insert(0, CarbonDeclaration(**data))
+    return True
 
 
 # --- loading with permission checks ---------------------------------------------------------

@@ -6,6 +6,7 @@ stored in `ProductVerdict` (one row per product and city) so search can filter o
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import statistics
 
@@ -85,6 +86,14 @@ def declared_values(product: Product) -> dict:
     return values
 
 
+def values_from(declared: dict, carbon: dict | None) -> dict:
+    """Declared values from cleaned input (`{key: (num, text, unit)}` and a carbon dict)."""
+    values = {key: compliance.Value.from_parts(key, num, txt, unit) for key, (num, txt, unit) in declared.items()}
+    if carbon is not None and "gwp_a1a3" not in values:
+        values["gwp_a1a3"] = compliance.carbon_value(carbon["gwp_a1a3"], carbon["declared_unit"])
+    return values
+
+
 def evaluate_for_city(product: Product, city, *, today=None, rules_cache=None):
     """`compliance.Evaluation` of a product in one city (not stored)."""
     today = today or dt.date.today()
@@ -94,34 +103,72 @@ def evaluate_for_city(product: Product, city, *, today=None, rules_cache=None):
     return compliance.evaluate(rules, declared_values(product), version_id=version_id)
 
 
-def refresh_verdicts(product: Product, *, cities=None, rules_cache=None, today=None) -> list[ProductVerdict]:
-    """Recompute and store the product's verdict for every pilot city (no commit).
+_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(compliance.IndicatorResult))
 
-    A city with no rules for the category has verdict `incomplete` (nothing proves compliance).
+
+def _details(ev) -> dict:
+    """`Evaluation.to_dict()` without `dataclasses.asdict`'s deep copies (hot in bulk imports)."""
+    return {"verdict": ev.verdict, "version_id": ev.version_id,
+            "results": [{name: getattr(r, name) for name in _RESULT_FIELDS} for r in ev.results]}
+
+
+def compute_verdicts(product: Product, *, cities=None, rules_cache=None, today=None, values=None) -> list[dict]:
+    """Per pilot city: `{"city_id", "standard_version_id", "verdict", "details"}` (pure, no writes).
+
+    Cities sharing the same resolved rules (the four hot-summer-cold-winter cities) are
+    evaluated once.
     """
     today = today or dt.date.today()
     cities = cities if cities is not None else pilot_cities()
-    existing = {v.city_id: v for v in product.verdicts}
-    now = utcnow()
+    values = declared_values(product) if values is None else values
+    seen: dict = {}
     out = []
     for city in cities:
         version_id, rules = cached_rules(product.category, city, today, rules_cache) if product.category else (None, [])
         if rules:
-            ev = compliance.evaluate(rules, declared_values(product), version_id=version_id)
-            verdict, details = ev.verdict, ev.to_dict()
+            key = (version_id, tuple(id(r) if r.id is None else r.id for r in rules))
+            if key not in seen:
+                ev = compliance.evaluate(rules, values, version_id=version_id)
+                seen[key] = (ev.verdict, _details(ev))
+            verdict, details = seen[key]
         else:
             verdict, details = "incomplete", {"verdict": "incomplete", "version_id": version_id, "results": [],
                                               "reason": "no demand standard for this category in this city"}
-        row = existing.get(city.id)
-        if row is None:
-            row = ProductVerdict(city_id=city.id, city=city)
-            product.verdicts.append(row)
-        row.standard_version_id = version_id
-        row.verdict = verdict
-        row.details = details
-        row.evaluated_at = now
-        out.append(row)
+        out.append({"city_id": city.id, "standard_version_id": version_id, "verdict": verdict, "details": details})
     return out
+
+
+def refresh_verdicts(product: Product, *, cities=None, rules_cache=None, today=None, defer=False,
+                     values=None) -> None:
+    """Recompute and store the product's verdict for every pilot city (no commit).
+
+    A city with no rules for the category has verdict `incomplete` (nothing proves compliance).
+    Unchanged verdicts are left alone (no write, `evaluated_at` kept). With `defer=True` (a new,
+    not yet flushed product) the rows are queued in `catalog.services.deferred` and inserted in
+    bulk when the session flushes; `values` then gives the declared values.
+    """
+    rows = compute_verdicts(product, cities=cities, rules_cache=rules_cache, today=today, values=values)
+    now = utcnow()
+    if defer:
+        from catalog.services import deferred
+
+        deferred.queue(product, "product_verdicts", [{**r, "evaluated_at": now} for r in rows])
+        return
+    existing = {v.city_id: v for v in product.verdicts}
+    city_objs = {c.id: c for c in (cities or [])}
+    for r in rows:
+        row = existing.get(r["city_id"])
+        if row is None:
+            row = ProductVerdict(city_id=r["city_id"])
+            if r["city_id"] in city_objs:
+                row.city = city_objs[r["city_id"]]
+            product.verdicts.append(row)
+        elif (row.verdict, row.standard_version_id, row.details) == (r["verdict"], r["standard_version_id"], r["details"]):
+            continue
+        row.standard_version_id = r["standard_version_id"]
+        row.verdict = r["verdict"]
+        row.details = r["details"]
+        row.evaluated_at = now
 
 
 def verdicts_by_city(product: Product) -> dict:

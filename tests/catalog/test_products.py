@@ -270,3 +270,51 @@ def test_duplicate_certificate_numbers_across_suppliers_are_flagged(catalog, svc
     assert set(flags) == {pa.id, pb.id}
     assert [p.id for p in flags[pa.id]["CGBM-DUP-7"]] == [pb.id]
     assert {p.id for p in products} == {pa.id, pb.id, own.id}
+
+
+def test_bulk_context_queues_children_and_writes_them_on_flush(catalog, svc, db):
+    from catalog.models.products import Certificate, Product, ProductIndicatorValue, ProductVerdict
+
+    supplier = supplier_user()
+    org = supplier.organisation
+    ctx = svc.make_upsert_context(org, preload_products=False)
+    ctx.products = {}
+    assert ctx.bulk
+    first = svc.upsert_product(org, window_data(sku="BULK-A"), None, audit=False, context=ctx)
+    # The same SKU again before the flush: merged into the queued rows, not duplicated.
+    svc.upsert_product(org, window_data(sku="BULK-A", u_value=2.9, carbon={"declared_unit": "m2", "gwp_a1a3": 55}),
+                       None, audit=False, context=ctx)
+    svc.upsert_product(org, window_data(sku="BULK-B", cert_number="C-B"), None, audit=False, context=ctx)
+    db.session.flush()
+    db.session.commit()
+    product = _product(db, first.id)
+    assert product.indicator_dict()["u_value"] == (2.9, "W/(m2.K)")
+    assert [c.number for c in product.certificates] == ["CGBM-2024-0001"]
+    assert product.current_carbon().gwp_a1a3 == 55
+    verdicts = {v.city.code: v.verdict for v in product.verdicts}
+    assert verdicts["qingdao"] == "pass" and len(verdicts) == 6  # 2.9 passes everywhere
+    assert db.session.execute(select(func.count(ProductVerdict.id))).scalar_one() == 12
+    assert db.session.execute(select(func.count(Certificate.id))).scalar_one() == 2
+    assert db.session.execute(select(func.count(ProductIndicatorValue.id))).scalar_one() == 8
+    # Once flushed, a re-import updates through the ORM and refreshes only changed verdicts.
+    ctx2 = svc.make_upsert_context(org)
+    svc.upsert_product(org, window_data(sku="BULK-A", u_value=3.2), None, audit=False, context=ctx2)
+    db.session.commit()
+    product = _product(db, first.id)
+    assert {v.city.code: v.verdict for v in product.verdicts}["qingdao"] == "fail"
+    assert db.session.execute(select(func.count(Product.id))).scalar_one() == 2
+
+
+def test_bulk_queue_is_dropped_on_rollback(catalog, svc, db):
+    from catalog.models.products import ProductVerdict
+    from catalog.services import deferred
+
+    supplier = supplier_user()
+    org = supplier.organisation
+    ctx = svc.make_upsert_context(org)
+    svc.upsert_product(org, window_data(sku="GONE"), None, audit=False, context=ctx)
+    assert db.session.info.get(deferred.KEY)
+    db.session.rollback()
+    assert not db.session.info.get(deferred.KEY)
+    svc.create_product(supplier, window_data(sku="KEPT"))
+    assert db.session.execute(select(func.count(ProductVerdict.id))).scalar_one() == 6

@@ -1,0 +1,71 @@
+"""Child rows of new products written in bulk when the session flushes (bulk imports).
+
+The ORM inserts one object at a time; a new product's indicator values, certificates, test
+reports, carbon declaration and six verdicts are instead queued here and inserted with one
+executemany per table right after the flush that gives the products their ids, in the same
+transaction. The product's collections are then expired, so reading them later loads the rows.
+A rollback drops the queue with everything else.
+"""
+from __future__ import annotations
+
+from sqlalchemy import event, inspect, insert
+from sqlalchemy.orm import Session
+
+from core.extensions import db
+
+KEY = "catalog_deferred_rows"
+# Insert order (all reference products only) and the relationship each table fills.
+TABLES = (
+    ("product_indicator_values", "indicator_values"),
+    ("certificates", "certificates"),
+    ("test_reports", "test_reports"),
+    ("carbon_declarations", "carbon_declarations"),
+    ("product_verdicts", "verdicts"),
+)
+
+
+def entry(product, create=True) -> dict | None:
+    """The queue entry of a pending product: `{"product", "data", "rows": {table: [...]}}`."""
+    pending = db.session.info.setdefault(KEY, {}) if create else db.session.info.get(KEY, {})
+    found = pending.get(id(product))
+    if found is None and create:
+        found = pending[id(product)] = {"product": product, "data": {}, "rows": {}}
+    return found
+
+
+def queue(product, table: str, rows: list[dict]) -> None:
+    """Replace the queued rows of one table for a pending product."""
+    entry(product)["rows"][table] = rows
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _write(session, _flush_context):
+    pending = session.info.get(KEY)
+    if not pending:
+        return
+    by_table: dict[str, list] = {name: [] for name, _rel in TABLES}
+    done = []
+    for key, item in list(pending.items()):
+        identity = inspect(item["product"]).identity
+        if not identity:
+            continue  # not flushed yet: stays queued for the next flush
+        for table, rows in item["rows"].items():
+            by_table[table].extend({**r, "product_id": identity[0]} for r in rows)
+        done.append(key)
+    for key in done:
+        product = pending.pop(key)["product"]
+        session.expire(product, [rel for _name, rel in TABLES])
+    if not done:
+        return
+    from catalog.models.products import db as _db  # noqa: F401  (models registered)
+
+    metadata = db.metadata
+    conn = session.connection()
+    for name, _rel in TABLES:
+        if by_table[name]:
+            conn.execute(insert(metadata.tables[name]), by_table[name])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop(session, _previous_transaction):
+    session.info.pop(KEY, None)
