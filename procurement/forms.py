@@ -47,7 +47,7 @@ class ProjectForm(FlaskForm):
     floor_area_m2 = StringField(_l("Floor area (m²)"), validators=[DataRequired()],
                                 description=_l("Whole square metres, at most 2,000,000."))
     green_star_target = SelectField(_l("Green building star target"), choices=STAR_CHOICES, default="1")
-    people = FieldList(FormField(PersonForm), label=_l("Responsible people"), min_entries=3, max_entries=10)
+    people = FieldList(FormField(PersonForm), label=_l("Responsible people"), min_entries=3, max_entries=20)
     submit = SubmitField(_l("Save project"))
 
     def to_data(self) -> dict:

@@ -41,11 +41,15 @@ def categories_in_edition(ctx):
 
 
 def _unavailable(ctx, lines):
-    from procurement.services.design import compliant_products
+    """Lines without a compliant product; candidates are loaded once per category per check run."""
+    from procurement.services.design import compliant_products, listed_passing
 
+    cache = ctx.__dict__.setdefault("_candidates", {})
     out = []
     for line in lines:
-        if not compliant_products(ctx.project, line, limit=1):
+        if line.category_id not in cache:
+            cache[line.category_id] = listed_passing(ctx.project, line.category_id)
+        if not compliant_products(ctx.project, line, limit=1, candidates=cache[line.category_id]):
             out.append({"line_no": line.line_no, "category": line.category.code})
     return out
 

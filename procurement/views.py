@@ -112,6 +112,8 @@ def project_edit(project_id):
     if request.method == "GET":
         form.green_star_target.data = str(project.green_star_target)
         form.floor_area_m2.data = str(project.floor_area_m2)
+        while len(form.people.entries) < min(len(project.people) + 1, form.people.max_entries):
+            form.people.append_entry()
         for entry, person in zip(form.people.entries, project.people):
             entry.form.role.data, entry.form.name.data, entry.form.phone.data = person.role, person.name, person.phone
     if form.validate_on_submit():
@@ -211,6 +213,8 @@ def budget(project_id):
     if form is not None and request.method == "GET" and b is not None:
         form.total.data = format_fen(b.total_fen).replace(",", "")
         form.green_share.data = format_bp(b.green_share_bp)
+        while len(form.funding.entries) < min(len(b.funding_sources) + 1, form.funding.max_entries):
+            form.funding.append_entry()
         for entry, src in zip(form.funding.entries, b.funding_sources):
             entry.form.kind.data, entry.form.description.data = src.kind, src.description
             entry.form.amount.data = format_fen(src.amount_fen).replace(",", "")

@@ -97,7 +97,8 @@ def effective_rules(project: Project, line: BomLine) -> list[compliance.Rule]:
 # --- products that satisfy a line --------------------------------------------------------------
 
 
-def _listed_passing(project: Project, category_id: int) -> list:
+def listed_passing(project: Project, category_id: int) -> list:
+    """Listed products of a category whose stored verdict for the project's city is pass, cheapest first."""
     from catalog.models.products import Product, ProductVerdict
 
     return list(db.session.execute(
@@ -118,7 +119,7 @@ def compliant_products(project: Project, line: BomLine, *, limit: int | None = N
     if not rules:
         return []  # no rules: nothing can prove compliance
     out = []
-    for product in (candidates if candidates is not None else _listed_passing(project, line.category_id)):
+    for product in (candidates if candidates is not None else listed_passing(project, line.category_id)):
         if compliance.evaluate(rules, declared_values(product)).verdict == compliance.PASS:
             out.append(product)
             if limit is not None and len(out) >= limit:
@@ -132,7 +133,7 @@ def line_offers(project: Project, lines: list[BomLine], *, show: int = 5) -> dic
     out = {}
     for line in lines:
         if line.category_id not in by_category:
-            by_category[line.category_id] = _listed_passing(project, line.category_id)
+            by_category[line.category_id] = listed_passing(project, line.category_id)
         products = compliant_products(project, line, candidates=by_category[line.category_id])
         prices = [p.list_price_fen for p in products]
         out[line.id] = {

@@ -1,0 +1,37 @@
+"""`flask demo seed` projects: every city, varied stages, the two failure stories, idempotent."""
+
+from collections import Counter
+
+from core.extensions import db
+from procurement.models import Budget, Project, ProjectRecord
+from procurement.services.records import verify_project
+
+
+
+
+def test_demo_projects(app):
+    res = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert res.exit_code == 0, res.output
+    projects = db.session.execute(db.select(Project)).scalars().all()
+    assert {p.city.code for p in projects} == {"nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan"}
+    stages = Counter(p.stage for p in projects)
+    assert {"budget", "design", "procurement", "construction"} <= set(stages)
+    # one design refused by the optional-share rule, and only by it
+    refusals = db.session.execute(db.select(ProjectRecord).where(ProjectRecord.kind == "transition_refused")).scalars().all()
+    share_refusals = [r for r in refusals
+                      if [c["name"] for c in r.payload["checks"] if not c["passed"]] == ["optional_share"]]
+    assert len(share_refusals) == 1
+    assert db.session.get(Project, share_refusals[0].project_id).stage == "design"
+    # one budget returned by a finance office
+    returned = db.session.execute(db.select(Budget).where(Budget.status == "returned")).scalars().all()
+    assert len(returned) == 1 and returned[0].project.city.code == "hangzhou" and returned[0].review_comment
+    # one project under the older edition
+    assert {p.standard_edition.code for p in projects} == {"2022", "2025"}
+    assert all(verify_project(p).ok for p in projects)
+    counts = (len(projects), db.session.execute(db.select(db.func.count(ProjectRecord.id))).scalar())
+    res = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert res.exit_code == 0, res.output
+    db.session.expire_all()
+    assert (db.session.execute(db.select(db.func.count(Project.id))).scalar(),
+            db.session.execute(db.select(db.func.count(ProjectRecord.id))).scalar()) == counts
+    assert app.test_cli_runner().invoke(args=["records", "verify"]).exit_code == 0
