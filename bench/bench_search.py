@@ -271,16 +271,17 @@ def main() -> None:
 
             from catalog.search.indexer import reindex
 
-            result = reindex(app, batch=2000)
+            result = reindex(app)
             print(f"\nReindex: {result.documents:,} documents in {result.seconds:.1f} s = "
                   f"{result.docs_per_second:,.0f} docs/s")
 
             port = _free_port()
             env = dict(os.environ, DATABASE_URL=url, ELASTICSEARCH_URL=app.config["ELASTICSEARCH_URL"],
                        EMBEDDED_SERVICES="0", APP_ENV="development", SEARCH_SYNC_MODE="off",
+                       ELASTICSEARCH_TIMEOUT=os.environ.get("ELASTICSEARCH_TIMEOUT", "120"),
                        SEARCH_INDEX_ALIAS=app.config["SEARCH_INDEX_ALIAS"])
             server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers),
-                                       "--threads", "4", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                                       "--threads", "4", "--timeout", "600", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                                        "wsgi:app"], cwd=str(ROOT), env=env)
             base = f"http://127.0.0.1:{port}"
             for _ in range(300):

@@ -6,7 +6,8 @@ Settings (all from the environment via `config.py`):
   Unset in the embedded default: `core.embedded` starts ``osmem-server`` and fills it in.
 - ``ELASTICSEARCH_API_KEY``: API key (base64 ``id:key`` form) for real clusters.
 - ``ELASTICSEARCH_CA_CERTS``: path of a CA bundle for TLS verification.
-- ``ELASTICSEARCH_TIMEOUT``: seconds; the timeout of every request (default 5).
+- ``ELASTICSEARCH_TIMEOUT``: seconds; the timeout of every request (default 5); bulk loads and
+  index administration use ``SEARCH_BULK_TIMEOUT`` (default 120).
 - ``ELASTICSEARCH_PLAIN_JSON``: send and accept plain ``application/json`` instead of the 8.x
   client's ``application/vnd.elasticsearch+json; compatible-with=8``. osmem-server requires it;
   real Elasticsearch 8 and 9 accept plain JSON too, so it is on by default.
@@ -95,6 +96,7 @@ class SearchEngine:
         refresh = os.environ.get("SEARCH_REFRESH", "wait_for")
         app.config.setdefault("SEARCH_REFRESH", False if refresh.lower() in ("0", "false", "no", "off") else refresh)
         app.config.setdefault("SEARCH_SYNC_POLL", float(os.environ.get("SEARCH_SYNC_POLL", "2")))
+        app.config.setdefault("SEARCH_BULK_TIMEOUT", float(os.environ.get("SEARCH_BULK_TIMEOUT", "120")))
         app.config.setdefault("SEARCH_SYNC_MAX_BACKOFF", float(os.environ.get("SEARCH_SYNC_MAX_BACKOFF", "60")))
         app.extensions["search_engine"] = self
         app.extensions["search_engine.state"] = {"client": None, "client_key": None, "index_state": "unknown",
@@ -132,6 +134,16 @@ class SearchEngine:
     @property
     def timeout(self) -> float:
         return float(self._app().config.get("ELASTICSEARCH_TIMEOUT") or 5.0)
+
+    @property
+    def bulk_timeout(self) -> float:
+        """Bulk loads and index administration may take longer than a search."""
+        return float(self._app().config.get("SEARCH_BULK_TIMEOUT") or 120.0)
+
+    def bulk(self, operations: list, **kwargs) -> dict:
+        """Bulk API call with the bulk timeout; returns the response body."""
+        return self.call(lambda c: c.options(request_timeout=self.bulk_timeout).bulk(operations=operations,
+                                                                                      **kwargs).body)
 
     @property
     def client(self):

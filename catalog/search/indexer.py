@@ -93,7 +93,7 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
             ops = bulk_actions(name, docs, {})
             if ops:
                 with app.app_context():
-                    failures = bulk_failures(search_engine.call(lambda c: c.bulk(operations=ops).body))
+                    failures = bulk_failures(search_engine.bulk(ops))
                 if failures:
                     first = next(iter(failures.items()))
                     raise SearchUnavailable(f"Reindex failed for {len(failures)} documents, e.g. {first[0]}: {first[1]}")
@@ -101,7 +101,8 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
             if progress:
                 progress(done, total)
         with app.app_context():
-            search_engine.call(lambda c: c.indices.refresh(index=name))
+            search_engine.call(lambda c: c.options(request_timeout=search_engine.bulk_timeout)
+                               .indices.refresh(index=name))
             old = _alias_targets(search_engine.client, alias)
             actions = [{"remove": {"index": i, "alias": alias}} for i in old]
             actions.append({"add": {"index": name, "alias": alias}})
@@ -127,7 +128,7 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
             ops = bulk_actions(alias, docs, deletes)
             if ops:
                 with app.app_context():
-                    search_engine.call(lambda c: c.bulk(operations=ops, refresh=refresh, require_alias=True))
+                    search_engine.bulk(ops, refresh=refresh, require_alias=True)
             replayed += len(chunk)
         return ReindexResult(index=name, documents=done, seconds=time.perf_counter() - start,
                              replayed=replayed, dropped=dropped)

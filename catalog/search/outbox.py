@@ -57,13 +57,7 @@ def _changed(obj, columns: Optional[tuple[str, ...]]) -> bool:
     if columns is None:
         return True
     state = inspect(obj)
-    for name in columns:
-        attr = state.attrs.get(name) if hasattr(state.attrs, "get") else None
-        if attr is None:
-            continue
-        if attr.history.has_changes():
-            return True
-    return False
+    return any(name in state.attrs and state.attrs[name].history.has_changes() for name in columns)
 
 
 def _collect(session: Session, objs, *, deleted: bool = False, new: bool = False) -> None:
@@ -73,11 +67,14 @@ def _collect(session: Session, objs, *, deleted: bool = False, new: bool = False
         if spec is None:
             continue
         kind, id_col, columns = spec
-        if not new and not deleted and not (columns is None and session.is_modified(obj)) \
-                and not (columns is not None and _changed(obj, columns)):
-            continue
-        if kind != "product" and (new or deleted):
-            continue  # a brand-new category has no products yet; a deleted one cannot have any
+        if new or deleted:
+            if kind != "product":
+                continue  # a brand-new category has no products yet; a deleted one cannot have any
+        elif columns is None:
+            if not session.is_modified(obj):
+                continue
+        elif not _changed(obj, columns):
+            continue  # e.g. a supplier's address changed: nothing searchable
         value = getattr(obj, id_col, None)
         if value is None and id_col == "product_id":
             product = getattr(obj, "product", None)

@@ -105,8 +105,7 @@ def send(app, session: Session, product_ids: list[int], index: Optional[str] = N
             return {}
         # require_alias: never let a write auto-create a dynamically mapped index under the alias name
         # (the alias is missing while the embedded engine's first build runs; rows then retry).
-        response = search_engine.call(lambda c: c.bulk(operations=ops, refresh=refresh,
-                                                       require_alias=(index == search_engine.alias)).body)
+        response = search_engine.bulk(ops, refresh=refresh, require_alias=(index == search_engine.alias))
         return bulk_failures(response)
 
 
