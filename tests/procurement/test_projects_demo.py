@@ -7,8 +7,6 @@ from procurement.models import Budget, Project, ProjectRecord
 from procurement.services.records import verify_project
 
 
-
-
 def test_demo_projects(app):
     res = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert res.exit_code == 0, res.output
