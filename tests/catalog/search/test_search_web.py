@@ -229,3 +229,12 @@ def test_index_being_built_message(search_env, catalog, client):
         assert 'data-testid="index-building"' in html
     finally:
         search_engine.set_index_state("ready", app=search_env)
+
+
+def test_page_renders_in_chinese_with_autocomplete_hook(search_env, catalog, client):
+    html = client.get("/search?q=防水&city=nanjing", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'lang="zh-Hans"' in html
+    assert "<mark>防水" in html  # highlighted Chinese name shown first in Chinese
+    assert 'data-autocomplete-url="/api/v1/products/autocomplete"' in html
+    assert 'src="/static/js/search-autocomplete.js"' in html
+    assert "<script>" not in html.split("</head>")[1]  # no inline script (CSP)
