@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit as audit_log
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -199,14 +200,13 @@ def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertCo
     if is_new:
         product = Product(supplier_id=supplier.id, sku=sku, status="draft", name_zh="", name_en="", brand="",
                           model_spec="", unit="", manufacturer="", plant="", description="", list_price_fen=0)
-        product.supplier = supplier
-        # Fresh collections: no lazy load (and no query) for a product that has no rows yet.
-        product.indicator_values = []
-        product.certificates = []
-        product.test_reports = []
-        product.carbon_declarations = []
-        product.verdicts = []
-        product.document_links = []
+        if not (context is not None and context.bulk and not audit):
+            product.supplier = supplier
+            # Fresh collections: no lazy load (and no query) for a product that has no rows yet.
+            # (In bulk mode they stay unset: the rows are queued and the collections expired.)
+            for rel in ("indicator_values", "certificates", "test_reports", "carbon_declarations", "verdicts",
+                        "document_links"):
+                set_committed_value(product, rel, [])
         db.session.add(product)
         if context is not None and context.products is not None:
             context.products[sku] = product
