@@ -22,7 +22,7 @@ non-compliance either. The engine never raises on bad values.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from catalog import units as _units
@@ -148,7 +148,14 @@ class IndicatorResult:
     rule_id: int | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Hand-written: dataclasses.asdict deep-copies every value and dominated bulk imports.
+        limit = self.limit
+        if isinstance(limit, tuple):
+            limit = list(limit)
+        return {"key": self.key, "status": self.status, "limit": limit, "value": self.value, "unit": self.unit,
+                "reason": self.reason, "kind": self.kind, "comparison": self.comparison,
+                "declared_value": self.declared_value, "declared_unit": self.declared_unit, "name_en": self.name_en,
+                "name_zh": self.name_zh, "test_standard": self.test_standard, "rule_id": self.rule_id}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,207 @@
+"""Benchmark the bulk product import: generate N rows, import them, print rows/s and peak RSS.
+
+    .venv/bin/python bench/bench_import.py                      # SQLite (temporary file)
+    .venv/bin/python bench/bench_import.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/bench_import.py --rows 20000 --format xlsx
+
+The database is fresh (a temporary SQLite file, or a new PostgreSQL database that is dropped
+afterwards), migrated with the real migrations and seeded with the cities and standards. The
+import runs twice: first every SKU is new, then the same file again (every SKU an update).
+Memory: peak RSS is sampled during the run and compared with the RSS after a small warm-up
+import, so the figure shows whether memory grows with the file.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import random
+import resource
+import secrets
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("EMBEDDED_SERVICES", "0")
+
+# Categories with realistic indicator columns (key, unit, generator).
+PROFILES = [
+    ("windows_doors", "m2", [("u_value", "W/(m2.K)", lambda r: round(r.uniform(1.8, 3.8), 2)),
+                             ("air_tightness_grade", "", lambda r: r.randint(5, 8))]),
+    ("wall_coatings", "kg", [("voc", "g/L", lambda r: r.randint(20, 95)), ("free_formaldehyde", "mg/kg", lambda r: r.randint(5, 60))]),
+    ("ready_mixed_concrete", "m3", [("ira", "", lambda r: round(r.uniform(0.2, 1.1), 2)), ("igamma", "", lambda r: round(r.uniform(0.2, 1.1), 2))]),
+    ("waterproof_membranes", "m2", [("tensile_strength", "N/50mm", lambda r: r.randint(450, 1000)),
+                                    ("low_temperature_flexibility", "°C", lambda r: r.choice([-30, -25, -20, -15]))]),
+    ("steel_members", "t", [("yield_strength", "MPa", lambda r: r.choice([235, 345, 390]))]),
+]
+IND_COLS = sorted({(k, u) for _c, _u, inds in PROFILES for k, u, _g in inds})
+
+
+def rss_mb() -> float:
+    """Current resident set size in MiB (Linux /proc)."""
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = rss_mb()
+        self.running = True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, rss_mb())
+            time.sleep(0.05)
+
+
+def generate_csv(path: str, n: int, seed: int = 7, prefix: str = "B") -> None:
+    rng = random.Random(seed)
+    today = dt.date.today()
+    header = ["sku", "name_zh", "name_en", "category", "brand", "model", "unit", "list_price", "manufacturer", "plant",
+              "certificate_number", "certification_body", "star_grade", "certificate_standard", "issued_on", "expires_on",
+              "gwp_a1a3", "declared_unit", "carbon_valid_until"] + [f"ind:{k}[{u}]" if u else f"ind:{k}" for k, u in IND_COLS]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for i in range(n):
+            cat, unit, inds = PROFILES[i % len(PROFILES)]
+            issued = today - dt.timedelta(days=rng.randint(30, 1500))
+            values = {k: g(rng) for k, _u, g in inds}
+            w.writerow([f"{prefix}-{i:07d}", f"产品{i}", f"Product {i}", cat, f"品牌{i % 37}", f"M-{i % 1000}", unit,
+                        f"{rng.randint(10, 99999)}.{rng.randint(0, 99):02d}", "示例建材有限公司", "一号工厂",
+                        f"CGBM-{prefix}{i:08d}", "CTC", rng.randint(1, 3), "T/CECS 10026", issued.isoformat(),
+                        (issued + dt.timedelta(days=1825)).isoformat(), round(rng.uniform(5, 900), 1), "1 t" if unit == "t" else unit,
+                        (today + dt.timedelta(days=700)).isoformat()]
+                       + [values.get(k, "") for k, _u in IND_COLS])
+
+
+def to_xlsx(csv_path: str, xlsx_path: str) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("products")
+    with open(csv_path, encoding="utf-8", newline="") as fh:
+        for r in csv.reader(fh):
+            ws.append(r)
+    wb.save(xlsx_path)
+
+
+def _pg_database(url: str):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    base = make_url(url)
+    name = f"gbm_bench_{secrets.token_hex(4)}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--database-url", default=None, help="PostgreSQL server URL (a scratch database is created)")
+    ap.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    ap.add_argument("--partial", action="store_true", help="chunked commits (--partial mode)")
+    ap.add_argument("--skip-second", action="store_true", help="do not re-import (updates)")
+    args = ap.parse_args(argv)
+
+    workdir = tempfile.mkdtemp(prefix="gbm-bench-")
+    drop = None
+    if args.database_url:
+        db_url, drop = _pg_database(args.database_url)
+        backend = "PostgreSQL"
+    else:
+        db_url = f"sqlite:///{workdir}/bench.db"
+        backend = "SQLite"
+    os.environ["DATABASE_URL"] = db_url
+    os.environ.setdefault("SEARCH_SYNC_MODE", "off")
+    try:
+        from flask_migrate import upgrade
+
+        from config import Config
+        from core import create_app
+        from core.extensions import db
+        from tests.factories import make_city, make_org  # builders only; no pytest needed
+
+        class BenchConfig(Config):
+            SQLALCHEMY_DATABASE_URI = db_url
+            EMBEDDED_SERVICES = False
+            SEARCH_SYNC_MODE = "off"
+
+        app = create_app(BenchConfig)
+        with app.app_context():
+            upgrade(revision="heads")
+            from catalog.importing import run_import
+            from catalog.standards_seed import seed_standards
+
+            for code in ("nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan"):
+                make_city(code)
+            seed_standards()
+            db.session.commit()
+            supplier = make_org("supplier", name_en="Bench Supplier")
+
+            t0 = time.perf_counter()
+            src = os.path.join(workdir, "products.csv")
+            generate_csv(src, args.rows)
+            path = src
+            if args.format == "xlsx":
+                path = os.path.join(workdir, "products.xlsx")
+                to_xlsx(src, path)
+            gen_s = time.perf_counter() - t0
+            size_mb = os.path.getsize(path) / 2**20
+
+            warm = os.path.join(workdir, "warm.csv")
+            generate_csv(warm, 1000, seed=1, prefix="W")
+            run_import(warm, supplier, None, partial=args.partial)  # warm caches, imports, first allocations
+            base_rss = rss_mb()
+
+            print(f"backend: {backend}  rows: {args.rows:,}  format: {args.format}  file: {size_mb:.1f} MiB "
+                  f"(generated in {gen_s:.1f} s)  mode: {'partial' if args.partial else 'all-or-nothing'}")
+            runs = [("create", path)] + ([] if args.skip_second else [("update", path)])
+            for label, p in runs:
+                sampler = PeakSampler()
+                sampler.start()
+                t = time.perf_counter()
+                result = run_import(p, supplier, None, partial=args.partial)
+                elapsed = time.perf_counter() - t
+                sampler.running = False
+                sampler.join()
+                if not result.ok:
+                    print("import failed:", [str(i) for i in result.issues[:5]])
+                    return 1
+                print(f"{label:>6}: {result.rows:,} rows in {elapsed:.1f} s = {result.rows / elapsed:,.0f} rows/s "
+                      f"(created {result.created:,}, updated {result.updated:,}); peak RSS {sampler.peak:.0f} MiB "
+                      f"(+{sampler.peak - base_rss:.0f} MiB over {base_rss:.0f} MiB after a 1,000-row warm-up)")
+                tm = result.timings
+                print(f"        time split: scan {tm['scan']:.1f} s, product service (validate + build + verdicts) "
+                      f"{tm['service']:.1f} s, flush/commit {tm['flush']:.1f} s, "
+                      f"other {tm['total'] - tm['scan'] - tm['service'] - tm['flush']:.1f} s")
+            print(f"max RSS of the process (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if drop:
+            drop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
