@@ -18,6 +18,7 @@ from core import audit
 from core.extensions import db
 from core.timeutil import utcnow
 
+from catalog.services.standards import today_cn
 from catalog.models.products import Product
 
 SEED = 2020_10_13
@@ -176,7 +177,7 @@ def seed_products(ctx: dict) -> int:
     from catalog.services.verdicts import pilot_cities
 
     rng = random.Random(SEED)
-    today = dt.date.today()
+    today = today_cn()
     cats = {c.code: c for c in db.session.execute(select(Category)).unique().scalars()}
     cities = pilot_cities()
     if not cities or not cats:

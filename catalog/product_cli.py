@@ -5,6 +5,7 @@ import datetime as dt
 
 import click
 
+from catalog.services.standards import today_cn
 from catalog import bp
 
 
@@ -15,11 +16,35 @@ def expire_command(today):
     from catalog.services.product_expiry import suspend_expired_products
 
     try:
-        day = dt.date.fromisoformat(today) if today else dt.date.today()
+        day = dt.date.fromisoformat(today) if today else today_cn()
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
     count = suspend_expired_products(day)
     click.echo(f"{count} product(s) suspended as of {day.isoformat()}.")
+
+
+@bp.cli.command("refresh-verdicts")
+@click.option("--category", default=None, help="Only this category code.")
+def refresh_verdicts_command(category):
+    """Recompute every product's per-city verdict (after a new standard version takes effect)."""
+    from sqlalchemy import select
+
+    from catalog.models import Category
+    from catalog.services.products import refresh_all_verdicts
+    from core.extensions import db
+
+    category_id = None
+    if category:
+        category_id = db.session.execute(select(Category.id).filter_by(code=category)).scalar_one_or_none()
+        if category_id is None:
+            raise click.BadParameter(f"no category {category!r}", param_hint="--category")
+    with click.progressbar(length=1, label="Evaluating") as bar:
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        count = refresh_all_verdicts(category_id=category_id, progress=progress)
+    click.echo(f"{count} product(s) evaluated.")
 
 
 def _register_demo():

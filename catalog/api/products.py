@@ -16,6 +16,7 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.models import City
 
+from catalog.services.standards import today_cn
 from catalog import policy
 from catalog.api import bp
 from catalog.models.products import Product
@@ -29,7 +30,7 @@ def _iso(value):
 
 def product_json(product: Product, *, full=False, today=None) -> dict:
     """The API shape of a product (list items omit evidence details)."""
-    today = today or dt.date.today()
+    today = today or today_cn()
     out = {
         "id": product.id,
         "sku": product.sku,
@@ -108,6 +109,8 @@ def products_list():
         if status and status not in ("listed",) and not policy.is_reviewer(user):
             raise ValidationError("Only listed products are public.", {"status": "Use mine=1 for your own products."})
         q = select(Product).where(Product.status == (status or "listed"))
+        if (status or "listed") == "listed":
+            q = q.where(svc.not_lapsed_clause(today_cn()))
         category = request.args.get("category")
         if category:
             from catalog.models import Category

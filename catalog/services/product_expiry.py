@@ -19,6 +19,7 @@ from core.models import Notice
 from core.services import unit_of_work
 from core.timeutil import utcnow
 
+from catalog.services.standards import today_cn
 from catalog.models.products import Certificate, Product
 
 WATCHED = ("listed", "verified")
@@ -39,7 +40,7 @@ def lapsed(product: Product, today: dt.date) -> bool:
 
 def effective_status(product: Product, today: dt.date | None = None) -> str:
     """The status to show: a listed/verified product whose certificates lapsed counts as suspended."""
-    today = today or dt.date.today()
+    today = today or today_cn()
     if product.status in WATCHED and lapsed(product, today):
         return "suspended"
     return product.status
@@ -56,6 +57,7 @@ def _reason(product: Product, today: dt.date) -> str:
 def _expire(cert: Certificate, today: dt.date) -> None:
     cert.status = "expired"
     cert.changed_on = today
+    cert.product.updated_at = utcnow()  # the product's public data changed (search reindexes it)
     audit_log.record("certificate.expire", cert, before={"status": "valid"},
                      after={"status": "expired", "expires_on": cert.expires_on})
 
@@ -86,12 +88,20 @@ def _suspend(product: Product, today: dt.date, actor=None) -> bool:
     return True
 
 
+def not_lapsed_clause(today: dt.date):
+    """SQL condition: the product has no certificate, or one valid today (for public listings)."""
+    has_cert = exists().where(Certificate.product_id == Product.id)
+    has_valid = exists().where(and_(Certificate.product_id == Product.id, Certificate.status == "valid",
+                                    Certificate.expires_on >= today))
+    return ~has_cert | has_valid
+
+
 def suspend_expired_products(today: dt.date | None = None) -> int:
     """The daily job: suspend every listed or verified product without a valid certificate.
 
     Returns how many products were suspended. Safe to run twice on the same day.
     """
-    today = today or dt.date.today()
+    today = today or today_cn()
     has_cert = exists().where(Certificate.product_id == Product.id)
     has_valid = exists().where(and_(Certificate.product_id == Product.id, Certificate.status == "valid",
                                     Certificate.expires_on >= today))
@@ -116,7 +126,7 @@ def suspend_expired_products(today: dt.date | None = None) -> int:
 
 def enforce_expiry_on_read(product: Product, today: dt.date | None = None) -> Product:
     """Check on read: persist the suspension (with notice) if the job has not yet run."""
-    today = today or dt.date.today()
+    today = today or today_cn()
     if product.status in WATCHED and lapsed(product, today):
         with unit_of_work():
             _suspend(product, today)

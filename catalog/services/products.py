@@ -28,6 +28,7 @@ from core.extensions import db
 from core.services import unit_of_work
 from core.timeutil import utcnow
 
+from catalog.services.standards import today_cn
 from catalog import policy, units
 from catalog.models.products import (
     CarbonDeclaration,
@@ -44,6 +45,7 @@ from catalog.services.documents import store_document
 from catalog.services.product_expiry import (  # noqa: F401  (re-exported use cases)
     effective_status,
     enforce_expiry_on_read,
+    not_lapsed_clause,
     notify_supplier,
     suspend_expired_products,
 )
@@ -156,7 +158,7 @@ def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertCo
     """
     if not isinstance(data, dict):
         raise ValidationError("Product data must be an object.")
-    today = today or dt.date.today()
+    today = today or today_cn()
     errors: dict = {}
     sku = V.text(data, "sku", errors, max_len=64, required=product is None)
     if product is None and sku is not None:
@@ -336,7 +338,7 @@ def _upsert_certificate(product: Product, data: dict) -> bool:
                     changed = True
             if changed:
                 # A changed certificate keeps its number and validity and records the change date.
-                cert.changed_on = dt.date.today()
+                cert.changed_on = today_cn()
             return changed
     product.certificates.append(Certificate(**data))
     return True
@@ -431,7 +433,7 @@ def has_valid_evidence(product: Product, today: dt.date) -> bool:
 
 def submit_product(actor, product_id, *, today=None) -> Product:
     """draft/rejected -> submitted; needs a valid certificate or a test report."""
-    today = today or dt.date.today()
+    today = today or today_cn()
     with unit_of_work():
         product = _product_for_edit(actor, product_id)
         if product.status not in ("draft", "rejected"):
@@ -472,7 +474,7 @@ def reject_product(actor, product_id, reason) -> Product:
 
 def list_product(actor, product_id, *, today=None) -> Product:
     """verified -> listed (by the owner), only with valid evidence."""
-    today = today or dt.date.today()
+    today = today or today_cn()
     with unit_of_work():
         product = _product_for_edit(actor, product_id)
         if product.status == "verified" and not has_valid_evidence(product, today):
@@ -497,7 +499,7 @@ def suspend_product(actor, product_id, reason) -> Product:
 
 def reinstate_product(actor, product_id, *, today=None) -> Product:
     """suspended -> listed, by a reviewer or the owner, once the evidence is valid again."""
-    today = today or dt.date.today()
+    today = today or today_cn()
     with unit_of_work():
         product = get_product(product_id)
         if not (policy.is_reviewer(actor) or policy.can_edit_product(actor, product)):
@@ -540,7 +542,7 @@ def set_certificate_status(actor, certificate_id, status, *, today=None) -> Cert
 
     A listed product left without a valid certificate is suspended, with a notice.
     """
-    today = today or dt.date.today()
+    today = today or today_cn()
     if status not in ("valid", "suspended", "revoked", "expired"):
         raise ValidationError("Unknown certificate status.", {"status": "One of valid, suspended, revoked, expired."})
     if not policy.is_reviewer(actor):
@@ -552,6 +554,7 @@ def set_certificate_status(actor, certificate_id, status, *, today=None) -> Cert
         before = {"status": cert.status}
         cert.status = status
         cert.changed_on = today
+        cert.product.updated_at = utcnow()
         audit_log.record("certificate.status", cert, before=before, after={"status": status}, actor=actor)
         product = cert.product
         if product.status in ("listed", "verified") and not any(c.is_valid_on(today) for c in product.certificates):
@@ -599,8 +602,9 @@ def supplier_products(supplier_id, *, status=None, page=1, per_page=50):
     return _page(q.order_by(Product.updated_at.desc(), Product.id.desc()), page, per_page)
 
 
-def public_products(*, category_id=None, page=1, per_page=50):
-    q = select(Product).where(Product.status.in_(("listed",)))
+def public_products(*, category_id=None, page=1, per_page=50, today=None):
+    """Listed products, leaving out those whose certificate lapsed (they count as suspended)."""
+    q = select(Product).where(Product.status == "listed", not_lapsed_clause(today or today_cn()))
     if category_id:
         q = q.where(Product.category_id == category_id)
     return _page(q.order_by(Product.id.desc()), page, per_page)
@@ -612,6 +616,39 @@ def _page(query, page, per_page):
     total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique().scalars().all()
     return items, total
+
+
+def refresh_all_verdicts(*, category_id=None, batch=500, today=None, progress=None) -> int:
+    """Recompute stored verdicts of every product (e.g. when a new standard version takes effect).
+
+    Commits per batch; returns the number of products evaluated. `progress(done, total)` is
+    called after each batch (a job's progress bar).
+    """
+    from sqlalchemy.orm import selectinload
+
+    today = today or today_cn()
+    q = select(Product.id).order_by(Product.id)
+    if category_id:
+        q = q.where(Product.category_id == category_id)
+    ids = db.session.execute(q).scalars().all()
+    cache: dict = {}
+    cities = pilot_cities()
+    for start in range(0, len(ids), batch):
+        with unit_of_work():
+            loaded = db.session.execute(
+                select(Product).where(Product.id.in_(ids[start:start + batch]))
+                .options(selectinload(Product.indicator_values), selectinload(Product.carbon_declarations),
+                         selectinload(Product.verdicts))).unique().scalars().all()
+            for product in loaded:
+                refresh_verdicts(product, cities=cities, rules_cache=cache, today=today)
+            audit_log.record("product.refresh_verdicts", object_type="products",
+                             object_id=f"{ids[start]}..{ids[start:start + batch][-1]}",
+                             after={"count": len(loaded), "on": today.isoformat()})
+        for product in loaded:  # bounded memory; other objects in the session are left alone
+            db.session.expunge(product)
+        if progress:
+            progress(min(start + batch, len(ids)), len(ids))
+    return len(ids)
 
 
 def duplicate_certificate_numbers() -> dict:

@@ -16,6 +16,7 @@ from core.extensions import db
 from core.models import City
 from core.timeutil import utcnow
 
+from catalog.services.standards import today_cn
 from catalog import compliance
 from catalog.models.products import CarbonDeclaration, Product, ProductVerdict
 
@@ -63,7 +64,7 @@ def cached_rules(category, city, today, cache: dict | None):
 
 def rule_units(category, *, cities=None, today=None, cache=None) -> dict:
     """`{indicator key: unit}` over the category's rules in all pilot cities (for input checks)."""
-    today = today or dt.date.today()
+    today = today or today_cn()
     key = ("units", category.id, today)
     if cache is not None and key in cache:
         return cache[key]
@@ -96,7 +97,7 @@ def values_from(declared: dict, carbon: dict | None) -> dict:
 
 def evaluate_for_city(product: Product, city, *, today=None, rules_cache=None):
     """`compliance.Evaluation` of a product in one city (not stored)."""
-    today = today or dt.date.today()
+    today = today or today_cn()
     if product.category is None:
         return compliance.evaluate([], {}, None)
     version_id, rules = cached_rules(product.category, city, today, rules_cache)
@@ -118,7 +119,7 @@ def compute_verdicts(product: Product, *, cities=None, rules_cache=None, today=N
     Cities sharing the same resolved rules (the four hot-summer-cold-winter cities) are
     evaluated once.
     """
-    today = today or dt.date.today()
+    today = today or today_cn()
     cities = cities if cities is not None else pilot_cities()
     values = declared_values(product) if values is None else values
     seen: dict = {}

@@ -18,6 +18,7 @@ from core.errors import NotFound, PermissionDenied, ServiceError
 from core.extensions import db
 from core.policy import roles_required
 
+from catalog.services.standards import today_cn
 from catalog import bp, policy
 from catalog.forms.products import (
     ActionForm,
@@ -97,7 +98,7 @@ def supplier_products():
     status = request.args.get("status") or None
     page = request.args.get("page", 1, type=int)
     items, total = svc.supplier_products(current_user.organisation_id, status=status, page=page, per_page=50)
-    today = dt.date.today()
+    today = today_cn()
     return render_template("catalog/products/supplier_list.html", products=items, total=total, page=page,
                            per_page=50, status=status, today=today, effective_status=svc.effective_status,
                            action_form=ActionForm())
@@ -158,7 +159,7 @@ def product_edit(pid):
 def _render_editor(product, form, doc_form=None, report_form=None):
     return render_template("catalog/products/edit.html", form=form, product=product,
                            doc_form=doc_form or DocumentForm(), report_form=report_form or TestReportForm(),
-                           action_form=ActionForm(), today=dt.date.today(),
+                           action_form=ActionForm(), today=today_cn(),
                            effective_status=svc.effective_status(product))
 
 
@@ -363,7 +364,7 @@ def compliance_matrix(product):
 def product_page(pid):
     product = _load(pid, policy.can_view_product)
     svc.enforce_expiry_on_read(product)
-    today = dt.date.today()
+    today = today_cn()
     cmp = carbon_comparison(product)
     return render_template(
         "catalog/products/show.html", product=product, today=today, matrix=compliance_matrix(product),

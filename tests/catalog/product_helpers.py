@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from catalog.services.standards import today_cn
 from core import roles as R
 from core.extensions import db
 from tests.factories import make_city, make_org, make_role_user, make_user
@@ -30,7 +31,7 @@ def reviewer_user():
 
 
 def window_data(sku="WIN-001", u_value=3.2, *, cert_number="CGBM-2024-0001", expires_in_days=800, **extra):
-    today = dt.date.today()
+    today = today_cn()
     data = {
         "sku": sku,
         "name_zh": "断桥铝合金窗",

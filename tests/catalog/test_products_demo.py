@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from catalog.services.standards import today_cn
 from sqlalchemy import func, select
 
 
@@ -39,7 +40,7 @@ def test_demo_catalogue(app, db):
     assert len({p.category_id for p in products}) >= 15
     statuses = {s: n for s, n in db.session.execute(select(Product.status, func.count()).group_by(Product.status))}
     assert statuses["listed"] >= 200 and statuses.get("submitted", 0) >= 5 and statuses.get("suspended", 0) >= 1
-    today = dt.date.today()
+    today = today_cn()
     soon = db.session.execute(select(func.count(Certificate.id)).where(
         Certificate.expires_on >= today, Certificate.expires_on <= today + dt.timedelta(days=90))).scalar_one()
     assert soon >= 5

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from catalog.services.standards import today_cn
 import pytest
 from sqlalchemy import func, select
 
@@ -37,7 +38,7 @@ def test_job_suspends_listed_products_with_expired_certificates_and_notifies(cat
     supplier, reviewer = supplier_user(), reviewer_user()
     soon = listed_product(supplier, reviewer, sku="SOON", cert_number="C-SOON", expires_in_days=10)
     later = listed_product(supplier, reviewer, sku="LATER", cert_number="C-LATER", expires_in_days=400)
-    today = dt.date.today()
+    today = today_cn()
     assert svc.suspend_expired_products(today) == 0
     assert svc.suspend_expired_products(today + dt.timedelta(days=11)) == 1
     soon, later = _fresh(db, soon), _fresh(db, later)
@@ -59,24 +60,24 @@ def test_product_with_a_second_valid_certificate_stays_listed(catalog, svc, db):
     product = listed_product(supplier, reviewer, cert_number="C-OLD", expires_in_days=5)
     # A renewal (new number) is added on a listed product: that is a change the reviewer must see.
     svc.add_certificate(supplier, product.id, {"number": "C-NEW", "body": "CTC", "star_grade": 3,
-                                               "issued_on": dt.date.today().isoformat(),
-                                               "expires_on": (dt.date.today() + dt.timedelta(days=1800)).isoformat()})
+                                               "issued_on": today_cn().isoformat(),
+                                               "expires_on": (today_cn() + dt.timedelta(days=1800)).isoformat()})
     product = _fresh(db, product)
     assert product.status == "draft"
     svc.submit_product(supplier, product.id)
     svc.verify_product(reviewer, product.id)
     svc.list_product(supplier, product.id)
-    assert svc.suspend_expired_products(dt.date.today() + dt.timedelta(days=30)) == 0
+    assert svc.suspend_expired_products(today_cn() + dt.timedelta(days=30)) == 0
     assert _fresh(db, product).status == "listed"
 
 
 def test_check_on_read_shows_and_persists_suspension(catalog, svc, db, client):
     supplier, reviewer = supplier_user(), reviewer_user()
     product = listed_product(supplier, reviewer, expires_in_days=3)
-    later = dt.date.today() + dt.timedelta(days=4)
+    later = today_cn() + dt.timedelta(days=4)
     # Before anything runs, the displayed status already counts the lapse.
     assert svc.effective_status(product, later) == "suspended"
-    assert svc.effective_status(product, dt.date.today()) == "listed"
+    assert svc.effective_status(product, today_cn()) == "listed"
     svc.enforce_expiry_on_read(product, later)
     product = _fresh(db, product)
     assert product.status == "suspended"
@@ -92,8 +93,8 @@ def test_public_page_read_suspends_expired_listed_product(catalog, svc, db, clie
     product = listed_product(supplier, reviewer, expires_in_days=30)
     # Simulate time passing: the certificate's dates move into the past.
     cert = db.session.execute(select(Certificate).filter_by(product_id=product.id)).scalar_one()
-    cert.issued_on = dt.date.today() - dt.timedelta(days=2000)
-    cert.expires_on = dt.date.today() - dt.timedelta(days=1)
+    cert.issued_on = today_cn() - dt.timedelta(days=2000)
+    cert.expires_on = today_cn() - dt.timedelta(days=1)
     db.session.commit()
     resp = client.get(f"/products/{product.id}")
     assert resp.status_code == 200
@@ -111,7 +112,7 @@ def test_revoked_certificate_suspends_product_and_only_reviewer_may_record_it(ca
     svc.set_certificate_status(reviewer, cert_id, "revoked")
     product = _fresh(db, product)
     assert product.status == "suspended" and "revoked" in product.suspended_reason
-    assert product.certificates[0].changed_on == dt.date.today()
+    assert product.certificates[0].changed_on == today_cn()
     assert [n.kind for n in _notices(db, supplier.organisation_id)] == ["product_suspended"]
     # Reinstating without a valid certificate is refused.
     with pytest.raises(ValidationError):
@@ -133,7 +134,7 @@ def test_cli_expire_command(catalog, svc, db, app):
     supplier, reviewer = supplier_user(), reviewer_user()
     listed_product(supplier, reviewer, expires_in_days=1)
     runner = app.test_cli_runner()
-    day = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    day = (today_cn() + dt.timedelta(days=2)).isoformat()
     result = runner.invoke(args=["catalog", "expire", "--today", day])
     assert result.exit_code == 0, result.output
     assert "1 product(s) suspended" in result.output
@@ -144,8 +145,48 @@ def test_cli_expire_command(catalog, svc, db, app):
 def test_suspended_status_shown_on_supplier_dashboard_notice(catalog, svc, db, client):
     supplier, reviewer = supplier_user(), reviewer_user()
     listed_product(supplier, reviewer, sku="DASH-1", expires_in_days=1)
-    svc.suspend_expired_products(dt.date.today() + dt.timedelta(days=5))
+    svc.suspend_expired_products(today_cn() + dt.timedelta(days=5))
     login(client, supplier)
     page = client.get("/home")
     assert page.status_code == 200
     assert "DASH-1" in page.get_data(as_text=True)
+
+
+def test_public_api_list_leaves_out_lapsed_products(catalog, svc, db, client):
+    from catalog.models.products import Certificate
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    keep = listed_product(supplier, reviewer, sku="KEEP", cert_number="C-KEEP")
+    lapse = listed_product(supplier, reviewer, sku="LAPSE", cert_number="C-LAPSE")
+    cert = db.session.execute(select(Certificate).filter_by(number="C-LAPSE")).scalar_one()
+    cert.issued_on, cert.expires_on = dt.date(2019, 1, 1), today_cn() - dt.timedelta(days=1)
+    db.session.commit()
+    ids = [p["id"] for p in client.get("/api/v1/products").get_json()["items"]]
+    assert ids == [keep.id]
+    items, total = svc.public_products()
+    assert total == 1 and items[0].id == keep.id
+    # Reading it directly shows (and records) the suspension.
+    assert client.get(f"/api/v1/products/{lapse.id}").get_json()["status"] == "suspended"
+
+
+def test_new_standard_version_and_refresh_verdicts_command(catalog, svc, db, app):
+    from catalog.services.standards import create_new_version
+
+    supplier = supplier_user()
+    product = svc.create_product(supplier, window_data(u_value=3.2))
+    pid = product.id
+    assert {v.city.code: v.verdict for v in _fresh(db, product).verdicts}["nanjing"] == "pass"
+    create_new_version("2025", today_cn(), rule_changes=[{
+        "category": "windows_doors", "key": "u_value", "climate_zone": "hscw_a", "comparison": "<=", "limit": 3.0,
+        "unit": "W/(m2.K)", "kind": "green", "name_en": "Thermal transmittance U"}], note="stricter U")
+    result = app.test_cli_runner().invoke(args=["catalog", "refresh-verdicts", "--category", "windows_doors"])
+    assert result.exit_code == 0, result.output
+    assert "1 product(s) evaluated" in result.output
+    db.session.expire_all()
+    from catalog.models.products import Product
+
+    verdicts = {v.city.code: v for v in db.session.get(Product, pid).verdicts}
+    assert verdicts["nanjing"].verdict == "fail"
+    assert verdicts["foshan"].verdict == "pass"
+    bad = app.test_cli_runner().invoke(args=["catalog", "refresh-verdicts", "--category", "nope"])
+    assert bad.exit_code != 0 and "no category" in bad.output

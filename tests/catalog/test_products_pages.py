@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from catalog.services.standards import today_cn
 import pytest
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ def svc():
 
 
 def _form(**overrides):
-    today = dt.date.today()
+    today = today_cn()
     data = {
         "sku": "WEB-1", "name_zh": "节能窗", "name_en": "Energy-saving window", "category": "windows_doors",
         "brand": "B", "model_spec": "M", "unit": "m2", "list_price": "980.50", "manufacturer": "Maker",
