@@ -10,6 +10,7 @@ so the reviewer queue shows the duplicate flag.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 from sqlalchemy import select
@@ -98,6 +99,10 @@ def _round(value: float) -> float:
 
 def _passing(rule, rng):
     c, limit = rule.comparison, rule.limit
+    if isinstance(limit, int) and not isinstance(limit, bool) and c in ("<=", ">="):
+        # Integer limits are grades or counts: declare whole numbers.
+        factor = rng.uniform(0.6, 1.0) if (c == "<=") == (limit >= 0) else rng.uniform(1.0, 1.5)
+        return math.floor(limit * factor) if c == "<=" else math.ceil(limit * factor)
     if c == "<=":
         return _round(limit * rng.uniform(0.55, 0.95)) if limit > 0 else _round(limit * rng.uniform(1.05, 1.4))
     if c == ">=":

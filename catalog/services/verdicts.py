@@ -77,6 +77,20 @@ def rule_units(category, *, cities=None, today=None, cache=None) -> dict:
     return out
 
 
+def rule_hints(category, *, today=None) -> dict:
+    """For the editor: `{key: {"name_en", "name_zh", "unit", "requirements": [(limit text, [cities])]}}`."""
+    today = today or today_cn()
+    out: dict = {}
+    for city in pilot_cities():
+        for rule in cached_rules(category, city, today, None)[1]:
+            hint = out.setdefault(rule.key, {"name_en": rule.name_en, "name_zh": rule.name_zh, "unit": rule.unit,
+                                             "requirements": {}})
+            hint["requirements"].setdefault(rule.describe_limit(), []).append(city)
+    for hint in out.values():
+        hint["requirements"] = list(hint["requirements"].items())
+    return out
+
+
 def declared_values(product: Product) -> dict:
     """The product's declared values as `compliance.Value`s, plus its carbon declaration."""
     values = {iv.key: compliance.Value.from_parts(iv.key, iv.value_num, iv.value_text, iv.unit)

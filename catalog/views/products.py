@@ -36,6 +36,7 @@ from catalog.services.verdicts import (
     carbon_comparison,
     evaluate_for_city,
     pilot_cities,
+    rule_hints,
     rule_units,
     verdicts_by_city,
 )
@@ -127,7 +128,8 @@ def product_new():
             return redirect(url_for("catalog.product_edit", pid=product.id))
     else:
         status = 400
-    return render_template("catalog/products/edit.html", form=form, product=None), status
+    return render_template("catalog/products/edit.html", form=form, product=None, zh=_zh(),
+                           hints=_hints(_category_by_code(form.category.data))), status
 
 
 @bp.route("/supplier/products/<int:pid>/edit", methods=["GET", "POST"])
@@ -156,8 +158,13 @@ def product_edit(pid):
     return _render_editor(product, form), status
 
 
+def _hints(category):
+    return rule_hints(category) if category is not None else {}
+
+
 def _render_editor(product, form, doc_form=None, report_form=None):
-    return render_template("catalog/products/edit.html", form=form, product=product,
+    return render_template("catalog/products/edit.html", form=form, product=product, zh=_zh(),
+                           hints=_hints(product.category),
                            doc_form=doc_form or DocumentForm(), report_form=report_form or TestReportForm(),
                            action_form=ActionForm(), today=today_cn(),
                            effective_status=svc.effective_status(product))
