@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField,
                      TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from procurement.models import BUILDING_TYPES, FUNDING_KINDS, PERSON_ROLES
@@ -30,11 +31,19 @@ FUNDING_KIND_LABELS = {
     "special_bond": _l("Special-purpose bond"), "central_transfer": _l("Central transfer payment"),
     "self_raised": _l("Self-raised funds"), "other": _l("Other"),
 }
-STAR_CHOICES = [("0", _l("Basic grade")), ("1", _l("One star")), ("2", _l("Two stars")), ("3", _l("Three stars"))]
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """``[(value, label), ...]`` as WTForms SelectChoice objects (tuples are deprecated)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+STAR_CHOICES = choices([("0", _l("Basic grade")), ("1", _l("One star")), ("2", _l("Two stars")),
+                        ("3", _l("Three stars"))])
 
 
 class PersonForm(Form):
-    role = SelectField(_l("Role"), choices=[("", "—")] + [(r, PERSON_ROLE_LABELS[r]) for r in PERSON_ROLES],
+    role = SelectField(_l("Role"), choices=choices([("", "—")] + [(r, PERSON_ROLE_LABELS[r]) for r in PERSON_ROLES]),
                        validators=[Optional()])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
@@ -43,7 +52,7 @@ class PersonForm(Form):
 class ProjectForm(FlaskForm):
     name = StringField(_l("Project name"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    building_type = SelectField(_l("Building type"), choices=[(b, BUILDING_TYPE_LABELS[b]) for b in BUILDING_TYPES])
+    building_type = SelectField(_l("Building type"), choices=choices([(b, BUILDING_TYPE_LABELS[b]) for b in BUILDING_TYPES]))
     floor_area_m2 = StringField(_l("Floor area (m²)"), validators=[DataRequired()],
                                 description=_l("Whole square metres, at most 2,000,000."))
     green_star_target = SelectField(_l("Green building star target"), choices=STAR_CHOICES, default="1")
@@ -59,7 +68,7 @@ class ProjectForm(FlaskForm):
 
 
 class FundingForm(Form):
-    kind = SelectField(_l("Funding source"), choices=[("", "—")] + [(k, FUNDING_KIND_LABELS[k]) for k in FUNDING_KINDS],
+    kind = SelectField(_l("Funding source"), choices=choices([("", "—")] + [(k, FUNDING_KIND_LABELS[k]) for k in FUNDING_KINDS]),
                        validators=[Optional()])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
     amount = StringField(_l("Amount (CNY)"), validators=[Optional()])
@@ -85,7 +94,7 @@ class BomLineForm(FlaskForm):
     category = SelectField(_l("Material category"), choices=[])
     specification = StringField(_l("Specification"), validators=[DataRequired(), Length(max=300)])
     quantity = StringField(_l("Quantity"), validators=[DataRequired()])
-    unit = SelectField(_l("Unit"), choices=[(u, u) for u in PURCHASE_UNITS])
+    unit = SelectField(_l("Unit"), choices=choices([(u, u) for u in PURCHASE_UNITS]))
     unit_price = StringField(_l("Estimated unit price (CNY)"), validators=[DataRequired()])
     green_required = BooleanField(_l("Require a certified green product"), default=True,
                                   description=_l("Always required for mandatory categories."))

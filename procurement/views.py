@@ -262,7 +262,8 @@ def budget_review(project_id):
 
 
 def _category_choices(project):
-    return [(c.code, f"{c.name_en} / {c.name_zh} ({_(level)})") for c, level in std.edition_categories(project)]
+    return forms.choices([(c.code, f"{c.name_en} / {c.name_zh} ({_(level)})")
+                          for c, level in std.edition_categories(project)])
 
 
 def _line_form_data(form) -> tuple[dict, dict]:

@@ -51,7 +51,6 @@ def clean_project_data(data: dict, *, partial: bool = False) -> dict:
         Errors().raise_if_any()
     errors = Errors()
     clean: dict = {}
-    req = not partial
 
     def given(key):
         return not partial or key in data
@@ -67,7 +66,7 @@ def clean_project_data(data: dict, *, partial: bool = False) -> dict:
                                          required=True)
     if given("green_star_target"):
         clean["green_star_target"] = integer(data, "green_star_target", errors, minimum=0, maximum=3,
-                                             required=req, default=1)
+                                             required=False, default=None if partial else 1)
     if "people" in data:
         clean["people"] = _clean_people(data.get("people"), errors)
     errors.raise_if_any()
