@@ -54,12 +54,19 @@ def _reason(product: Product, today: dt.date) -> str:
     return "No valid certificate: " + "; ".join(numbers)
 
 
-def _expire(cert: Certificate, today: dt.date) -> None:
-    cert.status = "expired"
-    cert.changed_on = today
+def _expire(cert: Certificate, today: dt.date) -> bool:
+    """Mark a lapsed certificate expired (conditionally: a racing caller does it only once)."""
+    result = db.session.execute(
+        update(Certificate).where(Certificate.id == cert.id, Certificate.status == "valid")
+        .values(status="expired", changed_on=today).execution_options(synchronize_session=False))
+    set_committed_value(cert, "status", "expired")
+    set_committed_value(cert, "changed_on", today)
+    if result.rowcount != 1:
+        return False
     cert.product.updated_at = utcnow()  # the product's public data changed (search reindexes it)
     audit_log.record("certificate.expire", cert, before={"status": "valid"},
                      after={"status": "expired", "expires_on": cert.expires_on})
+    return True
 
 
 def _suspend(product: Product, today: dt.date, actor=None) -> bool:

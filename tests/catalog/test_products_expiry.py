@@ -190,3 +190,44 @@ def test_new_standard_version_and_refresh_verdicts_command(catalog, svc, db, app
     assert verdicts["foshan"].verdict == "pass"
     bad = app.test_cli_runner().invoke(args=["catalog", "refresh-verdicts", "--category", "nope"])
     assert bad.exit_code != 0 and "no category" in bad.output
+
+
+@pytest.mark.postgres
+def test_concurrent_reads_suspend_once_with_one_notice(catalog, svc, db, app):
+    """Two requests find the same lapsed product at once: one suspension, one notice, one audit event."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locking is proven on PostgreSQL")
+    from catalog.models.products import Product
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    pid = listed_product(supplier, reviewer, expires_in_days=1).id
+    later = today_cn() + dt.timedelta(days=3)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def read():
+        try:
+            with app.app_context():
+                product = db.session.get(Product, pid)
+                assert product.status == "listed" and len(product.certificates) == 1
+                barrier.wait(timeout=10)
+                svc.enforce_expiry_on_read(product, later)
+                db.session.remove()
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    db.session.expire_all()
+    assert db.session.get(Product, pid).status == "suspended"
+    assert len(_notices(db, supplier.organisation_id)) == 1
+    assert db.session.execute(select(func.count(AuditEvent.id))
+                              .where(AuditEvent.action == "product.auto_suspend")).scalar_one() == 1
+    assert db.session.execute(select(func.count(AuditEvent.id))
+                              .where(AuditEvent.action == "certificate.expire")).scalar_one() == 1
