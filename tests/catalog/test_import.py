@@ -267,3 +267,21 @@ def test_job_page_is_private(app, client, tmp_path, supplier):
     _other_org, other = supplier_and_user()
     login(client, other)
     assert client.get(r.headers["Location"]).status_code == 404
+
+
+def test_progress_page_while_running(app, client, supplier):
+    from core.models import Job
+
+    from catalog.importing import jobs
+
+    org, user = supplier
+    job = Job(kind="catalog.import", owner_id=user.id, status="running", total=0)
+    db.session.add(job)
+    db.session.commit()
+    jobs._LIVE[job.id] = (250, 1000, "write")
+    try:
+        login(client, user)
+        html = client.get(f"/supplier/imports/{job.id}").get_data(as_text=True)
+    finally:
+        jobs._LIVE.pop(job.id, None)
+    assert 'http-equiv="refresh"' in html and 'value="25"' in html and "250 / 1000" in html

@@ -122,3 +122,22 @@ def test_malformed_csv_row_is_reported(tmp_path):
     path = _write(tmp_path, "m.csv", data)
     with pytest.raises(FileRejected, match="malformed"):
         read_all(path)
+
+
+def test_xml_entity_expansion_is_refused(tmp_path):
+    """A 'billion laughs' worksheet: defusedxml (used by openpyxl) refuses the DTD."""
+    src = xlsx_file(tmp_path / "ok.xlsx", [row(1)])
+    evil = tmp_path / "laughs.xlsx"
+    sheet = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+             '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+             '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c></row></sheetData></worksheet>')
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(evil, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            zout.writestr(item, data)
+    with pytest.raises(FileRejected, match="cannot be read"):
+        read_all(str(evil))
