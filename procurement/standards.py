@@ -84,10 +84,9 @@ def rules_for_line(project, category) -> list[compliance.Rule]:
     cache = _cache(project)
     key = ("rules", category.id)
     if key not in cache:
-        version = current_version(project)
-        city = project.city
-        cache[key] = compliance.resolve_rules(catalog_standards.version_rules(version, category), city.code,
-                                              city.climate_zone)
+        _version, rules = catalog_standards.rules_for(category, project.city, at=catalog_standards.today_cn(),
+                                                      edition=project.standard_edition)
+        cache[key] = list(rules)
     return cache[key]
 
 

@@ -32,7 +32,8 @@ def lock_project(project_id, *, stage: str | None = None) -> Project:
     except (TypeError, ValueError):
         raise NotFound("No such project.") from None
     if db.engine.dialect.name == "sqlite":
-        db.session.execute(update(Project).where(Project.id == pid).values(record_count=Project.record_count))
+        db.session.execute(update(Project).where(Project.id == pid)
+                           .values(record_count=Project.record_count, updated_at=Project.updated_at))
     project = db.session.execute(
         select(Project).where(Project.id == pid).with_for_update(of=Project).execution_options(populate_existing=True)
     ).scalar_one_or_none()

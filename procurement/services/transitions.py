@@ -93,6 +93,10 @@ def request_transition(actor, project_id, *, to_stage: str, expected_stage: str,
     """
     if kind not in (stages.ADVANCE, stages.RETURN):
         raise ValidationError("Unknown transition kind.", {"kind": "Use 'advance' or 'return'."})
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationError("The reason must be text.", {"reason": "Must be text."})
+    if not isinstance(to_stage, str):
+        raise ValidationError("Say which stage to move to.", {"to": "Give a stage name."})
     if expected_stage not in stages.STAGES:
         raise ValidationError("Say which stage the project is in now.", {"from": "Unknown or missing stage."})
     refusal: GateRefused | None = None

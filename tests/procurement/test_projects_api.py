@@ -74,6 +74,8 @@ def test_gate_refusal_is_409_with_every_check(client, w):
 @pytest.mark.parametrize("body,status", [
     ({"to": "design"}, 400), ({"from": "budget"}, 400), ({"from": "budget", "to": "closed"}, 400),
     ({"from": "design", "to": "procurement"}, 409), ({"from": "budget", "to": "design", "kind": "jump"}, 400),
+    ({"from": "budget", "to": "design", "reason": 42}, 400), ({"from": "budget", "to": ["design"]}, 400),
+    ({"from": "budget", "to": "budget", "kind": "return", "reason": "x" * 10}, 400),
 ])
 def test_bad_transition_requests(client, w, body, status):
     p = create(client, w)
