@@ -376,8 +376,7 @@ def product_page(pid):
     return render_template(
         "catalog/products/show.html", product=product, today=today, matrix=compliance_matrix(product),
         carbon=cmp, chart=carbon_chart(cmp) if cmp else None, zh=_zh(), fmt=fmt,
-        can_edit=policy.can_edit_product(current_user, product),
-        can_review=policy.is_reviewer(current_user), action_form=ActionForm(), reason_form=ReasonForm(),
+        action_form=ActionForm(), reason_form=ReasonForm(),
         documents=[lk for lk in product.document_links],
     )
 

@@ -163,3 +163,24 @@ def test_csrf_is_required_on_state_changes(catalog, client, svc, csrf_enabled):
     login(client, supplier)
     client.application.config["WTF_CSRF_ENABLED"] = True
     assert client.post(f"/supplier/products/{product.id}/submit", data={}).status_code == 400
+
+
+def test_reviewer_controls_on_public_page(catalog, client, svc, db):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer)
+    anonymous = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert "Reason for suspension" not in anonymous and "/edit" not in anonymous
+    login(client, supplier)
+    assert f"/supplier/products/{product.id}/edit" in client.get(f"/products/{product.id}").get_data(as_text=True)
+    client.post("/logout")
+    login(client, reviewer)
+    html = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert "Reason for suspension" in html and "Record a decision" in html
+    cert_id = product.certificates[0].id
+    assert client.post(f"/review/certificates/{cert_id}/status", data={"status": "revoked"}).status_code == 302
+    db.session.expire_all()
+    product = db.session.get(type(product), product.id)
+    assert product.status == "suspended" and product.certificates[0].status == "revoked"
+    # A bad status value is a clear message, not a crash.
+    resp = client.post(f"/review/certificates/{cert_id}/status", data={"status": "bogus"}, follow_redirects=True)
+    assert resp.status_code == 200 and "Unknown certificate status" in resp.get_data(as_text=True)
