@@ -81,25 +81,37 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
         last_id = 0
         if progress:
             progress(0, total)
-        while True:
-            ids = session.execute(select(Product.id).where(Product.id > last_id).order_by(Product.id)
-                                  .limit(batch)).scalars().all()
-            if not ids:
-                break
-            last_id = ids[-1]
-            versions = current_versions(session, ids)
-            docs = load_documents(session, ids, versions)
-            session.rollback()  # end the read transaction between batches
-            ops = bulk_actions(name, docs, {})
-            if ops:
-                with app.app_context():
-                    failures = bulk_failures(search_engine.bulk(ops))
-                if failures:
-                    first = next(iter(failures.items()))
-                    raise SearchUnavailable(f"Reindex failed for {len(failures)} documents, e.g. {first[0]}: {first[1]}")
-            done += len(docs)
-            if progress:
-                progress(done, total)
+        # Reading batch n+1 from the database overlaps with sending batch n to the engine.
+        from concurrent.futures import ThreadPoolExecutor
+
+        def send_batch(ops, count):
+            with app.app_context():
+                failures = bulk_failures(search_engine.bulk(ops))
+            if failures:
+                first = next(iter(failures.items()))
+                raise SearchUnavailable(f"Reindex failed for {len(failures)} documents, e.g. {first[0]}: {first[1]}")
+            return count
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-reindex") as pool:
+            pending = None
+            while True:
+                ids = session.execute(select(Product.id).where(Product.id > last_id).order_by(Product.id)
+                                      .limit(batch)).scalars().all()
+                if ids:
+                    last_id = ids[-1]
+                    versions = current_versions(session, ids)
+                    docs = load_documents(session, ids, versions)
+                    session.rollback()  # end the read transaction between batches
+                if pending is not None:
+                    done += pending.result()
+                    pending = None
+                    if progress:
+                        progress(done, total)
+                if not ids:
+                    break
+                ops = bulk_actions(name, docs, {})
+                if ops:
+                    pending = pool.submit(send_batch, ops, len(docs))
         with app.app_context():
             search_engine.call(lambda c: c.options(request_timeout=search_engine.bulk_timeout)
                                .indices.refresh(index=name))
