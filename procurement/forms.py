@@ -14,24 +14,13 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Sele
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from procurement import labels
 from procurement.models import BUILDING_TYPES, FUNDING_KINDS, PERSON_ROLES
 from procurement.quantities import PURCHASE_UNITS
 
-BUILDING_TYPE_LABELS = {
-    "school": _l("School"), "hospital": _l("Hospital"), "office": _l("Office building"), "complex": _l("Complex"),
-    "exhibition_centre": _l("Exhibition centre"), "stadium": _l("Stadium"),
-    "affordable_housing": _l("Affordable housing"), "urban_renewal": _l("Urban renewal"),
-}
-PERSON_ROLE_LABELS = {
-    "project_manager": _l("Project manager"), "designer": _l("Lead designer"),
-    "finance_contact": _l("Finance contact"), "site_manager": _l("Site manager"), "supervisor": _l("Supervising engineer"),
-}
-FUNDING_KIND_LABELS = {
-    "general_budget": _l("General public budget"), "government_fund": _l("Government fund budget"),
-    "special_bond": _l("Special-purpose bond"), "central_transfer": _l("Central transfer payment"),
-    "self_raised": _l("Self-raised funds"), "other": _l("Other"),
-}
-
+BUILDING_TYPE_LABELS = labels.BUILDING_TYPES
+PERSON_ROLE_LABELS = labels.PERSON_ROLES
+FUNDING_KIND_LABELS = labels.FUNDING_KINDS
 
 def choices(pairs) -> list[SelectChoice]:
     """``[(value, label), ...]`` as WTForms SelectChoice objects (tuples are deprecated)."""

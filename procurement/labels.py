@@ -1,23 +1,47 @@
-"""Words that templates translate from data (stage names, kinds, statuses).
+"""Readable, translatable labels for the codes stored on projects (stages, kinds, statuses).
 
-Marked with ``N_`` so `pybabel extract` collects them; templates call ``_(value)`` at render time.
+Templates use the ``label`` filter: ``{{ project.stage|label('stage') }}``; unknown codes show as is.
 """
 
+from flask_babel import lazy_gettext as _l
 
-def N_(text: str) -> str:
-    return text
+STAGES = {
+    "budget": _l("Budget"), "design": _l("Design"), "procurement": _l("Procurement"),
+    "construction": _l("Construction"), "acceptance": _l("Completion acceptance"), "closed": _l("Closed"),
+}
+TRANSITION_KINDS = {"advance": _l("advance"), "return": _l("return")}
+BUILDING_TYPES = {
+    "school": _l("School"), "hospital": _l("Hospital"), "office": _l("Office building"), "complex": _l("Complex"),
+    "exhibition_centre": _l("Exhibition centre"), "stadium": _l("Stadium"),
+    "affordable_housing": _l("Affordable housing"), "urban_renewal": _l("Urban renewal"),
+}
+PERSON_ROLES = {
+    "project_manager": _l("Project manager"), "designer": _l("Lead designer"),
+    "finance_contact": _l("Finance contact"), "site_manager": _l("Site manager"), "supervisor": _l("Supervising engineer"),
+}
+FUNDING_KINDS = {
+    "general_budget": _l("General public budget"), "government_fund": _l("Government fund budget"),
+    "special_bond": _l("Special-purpose bond"), "central_transfer": _l("Central transfer payment"),
+    "self_raised": _l("Self-raised funds"), "other": _l("Other"),
+}
+REQUIREMENT_LEVELS = {"mandatory": _l("mandatory"), "optional": _l("optional"), None: _l("not in the edition")}
+RULE_KINDS = {"green": _l("green attribute"), "quality": _l("quality attribute")}
+RECORD_KINDS = {
+    "project_registered": _l("Project registered"), "project_updated": _l("Project details changed"),
+    "budget_submitted": _l("Budget submitted"), "budget_approved": _l("Budget approved"),
+    "budget_returned": _l("Budget returned"), "stage_advanced": _l("Stage advanced"),
+    "stage_returned": _l("Stage returned"), "transition_refused": _l("Move refused by gate checks"),
+    "bom_line_added": _l("Bill line added"), "bom_line_changed": _l("Bill line changed"),
+    "bom_line_removed": _l("Bill line removed"), "bom_imported": _l("Bill imported"),
+}
+
+GROUPS = {
+    "stage": STAGES, "transition": TRANSITION_KINDS, "building": BUILDING_TYPES, "person": PERSON_ROLES,
+    "funding": FUNDING_KINDS, "level": REQUIREMENT_LEVELS, "rule": RULE_KINDS, "record": RECORD_KINDS,
+}
 
 
-STAGE_LABELS = [N_("budget"), N_("design"), N_("procurement"), N_("construction"), N_("acceptance"), N_("closed")]
-TRANSITION_KINDS = [N_("advance"), N_("return")]
-BUILDING_TYPES = [N_("school"), N_("hospital"), N_("office"), N_("complex"), N_("exhibition_centre"), N_("stadium"),
-                  N_("affordable_housing"), N_("urban_renewal")]
-PERSON_ROLES = [N_("project_manager"), N_("designer"), N_("finance_contact"), N_("site_manager"), N_("supervisor")]
-FUNDING_KINDS = [N_("general_budget"), N_("government_fund"), N_("special_bond"), N_("central_transfer"),
-                 N_("self_raised"), N_("other")]
-BUDGET_STATUSES = [N_("submitted"), N_("approved"), N_("returned")]
-REQUIREMENT_LEVELS = [N_("mandatory"), N_("optional"), N_("unknown")]
-RULE_KINDS = [N_("green"), N_("quality")]
-RECORD_KINDS = [N_("project_registered"), N_("project_updated"), N_("budget_submitted"), N_("budget_approved"),
-                N_("budget_returned"), N_("stage_advanced"), N_("stage_returned"), N_("transition_refused"),
-                N_("bom_line_added"), N_("bom_line_changed"), N_("bom_line_removed"), N_("bom_imported")]
+def label(value, group: str) -> str:
+    """The translated label of ``value`` in ``group`` (the code itself when unknown)."""
+    found = GROUPS[group].get(value)
+    return str(found) if found is not None else ("" if value is None else str(value))

@@ -17,7 +17,7 @@ from core import roles as R
 from core.errors import ServiceError
 from core.extensions import db
 from core.policy import login_required, roles_required
-from procurement import bp, forms, policy, serializers, stages
+from procurement import bp, forms, labels, policy, serializers, stages
 from procurement import standards as std
 from procurement.models import BomLine
 from procurement.quantities import format_bp, format_fen, format_quantity, parse_percent_bp, parse_yuan
@@ -31,6 +31,11 @@ VIEW_ROLES = (R.PURCHASER, R.FINANCE_REVIEWER, R.PROCUREMENT_OFFICER, R.INSPECTO
               R.PLATFORM_REVIEWER)
 
 nav.register("procurement.project_list", "Projects", roles=VIEW_ROLES, order=30)
+
+
+@bp.app_template_filter("label")
+def _label(value, group):
+    return labels.label(value, group)
 
 
 @bp.app_template_filter("yuan")
@@ -167,8 +172,8 @@ def project_transition(project_id):
         flash(exc.message, "danger")
     else:
         db.session.expire_all()
-        flash(_("The project moved to the %(stage)s stage.", stage=_(project_svc.get_project(current_user, project.id).stage)),
-              "success")
+        stage = project_svc.get_project(current_user, project.id).stage
+        flash(_("The project moved to the %(stage)s stage.", stage=labels.label(stage, "stage")), "success")
     return redirect(url_for("procurement.project_detail", project_id=project.id))
 
 
@@ -262,7 +267,7 @@ def budget_review(project_id):
 
 
 def _category_choices(project):
-    return forms.choices([(c.code, f"{c.name_en} / {c.name_zh} ({_(level)})")
+    return forms.choices([(c.code, f"{c.name_en} / {c.name_zh} ({labels.label(level, 'level')})")
                           for c, level in std.edition_categories(project)])
 
 

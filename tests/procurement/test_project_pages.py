@@ -84,7 +84,7 @@ def test_transition_form_moves_and_refusal_is_flashed(client, w):
     p = new_project(w)
     login(client, w.purchaser)
     page = client.get(f"/projects/{p.id}").get_data(as_text=True)
-    assert "Move to design" in page
+    assert "Move to Design" in page
     res = client.post(f"/projects/{p.id}/transition", data={
         "t-advance-design-expected": "budget", "t-advance-design-to": "design", "t-advance-design-kind": "advance"},
         follow_redirects=True)
