@@ -17,6 +17,7 @@ submitted, verified or listed product sends it back to draft for a new review.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -271,17 +272,25 @@ def _check_units(declared: dict, category, ctx, today, errors) -> None:
         expected = rule_units(category, cities=ctx.cities if ctx else None, today=today,
                               cache=ctx.rules_cache if ctx else None)
     for key, (num, txt, unit) in list(declared.items()):
-        field = f"indicators.{key}"
-        want = expected.get(key)
         if num is None:
             continue
+        want = expected.get(key)
         if not unit and want:
             declared[key] = (num, txt, want)
             continue
-        if unit and not units.is_known(unit):
-            errors[field] = f"Unknown unit {unit!r}."
-        elif want is not None and not units.compatible(unit, want):
-            errors[field] = f"Unit {unit or '(none)'!r} cannot be converted to {want or '(none)'!r} required by the standard."
+        problem = _unit_problem(unit, want)
+        if problem:
+            errors[f"indicators.{key}"] = problem
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_problem(unit: str, want: str | None) -> str | None:
+    """Why a declared unit cannot be used for a rule's unit (None when it can). Pure, cached."""
+    if unit and not units.is_known(unit):
+        return f"Unknown unit {unit!r}."
+    if want is not None and not units.compatible(unit, want):
+        return f"Unit {unit or '(none)'!r} cannot be converted to {want or '(none)'!r} required by the standard."
+    return None
 
 
 def _queue_children(product, declared, cert, report, carbon, ctx, today) -> None:
