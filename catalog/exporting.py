@@ -14,11 +14,12 @@ import io
 import re
 from typing import Iterator
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 
+from catalog import units
 from catalog.importing.columns import EXPORT_COLUMNS
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -36,13 +37,35 @@ def neutralise(value):
 
 
 def _indicator_columns(supplier_id: int) -> list[tuple[str, str]]:
+    """One ``(key, unit)`` column per indicator key: the unit most of the supplier's products use.
+
+    Values declared in another (convertible) unit are converted into it, so the file imports again
+    (an indicator key may appear only once in the import format).
+    """
+    from sqlalchemy import func
+
     from catalog.models.products import Product, ProductIndicatorValue
 
     rows = db.session.execute(
-        select(distinct(ProductIndicatorValue.key), ProductIndicatorValue.unit)
+        select(ProductIndicatorValue.key, ProductIndicatorValue.unit, func.count())
         .join(Product, Product.id == ProductIndicatorValue.product_id)
-        .where(Product.supplier_id == supplier_id)).all()
-    return sorted({(k, u or "") for k, u in rows})
+        .where(Product.supplier_id == supplier_id)
+        .group_by(ProductIndicatorValue.key, ProductIndicatorValue.unit)).all()
+    best: dict[str, tuple[int, str]] = {}
+    for key, unit, count in rows:
+        unit = unit or ""
+        if key not in best or (count, unit) > best[key]:
+            best[key] = (count, unit)
+    return sorted((key, unit) for key, (_count, unit) in best.items())
+
+
+def _in_unit(value, vunit: str, unit: str):
+    if vunit == unit or value is None:
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        converted, problem = units.try_convert(value, vunit, unit)
+        return None if problem else converted
+    return value if not unit else None
 
 
 def _header(ind_cols) -> list[str]:
@@ -84,7 +107,7 @@ def _rows(supplier, ind_cols, typed: bool) -> Iterator[list]:
             ]
             for key, unit in ind_cols:
                 value, vunit = values.get(key, (None, unit))
-                row.append(value if vunit == unit else None)
+                row.append(_in_unit(value, vunit, unit))
             if not typed:
                 row = ["" if v is None else _plain(v) for v in row]
             yield [neutralise(v) for v in row]

@@ -82,3 +82,24 @@ def test_web_export_routes(exported, client):
     wb = openpyxl.load_workbook(io.BytesIO(x.data), read_only=True)
     assert sum(1 for _ in wb.active.iter_rows()) == 3
     assert client.get("/supplier/products/export.pdf").status_code == 404
+
+
+def test_one_column_per_indicator_even_with_mixed_units(app, tmp_path):
+    seed_catalog()
+    org, user = supplier_and_user()
+    header = ["sku", "name_zh", "category", "list_price", "ind:thermal_conductivity[W/(m.K)]"]
+    other = ["sku", "name_zh", "category", "list_price", "ind:thermal_conductivity[mW/(m.K)]"]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_bytes(csv_bytes([{"sku": "M1", "name_zh": "砌块1", "category": "masonry", "list_price": "1",
+                              "ind:thermal_conductivity[W/(m.K)]": "0.12"},
+                             {"sku": "M2", "name_zh": "砌块2", "category": "masonry", "list_price": "1",
+                              "ind:thermal_conductivity[W/(m.K)]": "0.15"}], header=header))
+    b.write_bytes(csv_bytes([{"sku": "M3", "name_zh": "砌块3", "category": "masonry", "list_price": "1",
+                              "ind:thermal_conductivity[mW/(m.K)]": "180"}], header=other))
+    assert run_import(str(a), org, user).ok and run_import(str(b), org, user).ok
+    out = tmp_path / "out.csv"
+    export_to_file(org, "csv", str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [h for h in lines[0].split(",") if h.startswith("ind:")] == ["ind:thermal_conductivity[W/(m.K)]"]
+    assert lines[3].endswith(",0.18")
+    assert run_import(str(out), org, user).ok
