@@ -97,7 +97,8 @@ class BomLineForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV or XLSX file"), validators=[DataRequired()],
                      description=_l("Columns: category, specification, quantity, unit, unit_price (CNY), "
-                                    "green_required; optional tighten.<indicator> columns."))
+                                    "green_required; optional tightened limits in columns named tighten.KEY "
+                                    "(e.g. tighten.voc)."))
     replace = BooleanField(_l("Replace the current bill (otherwise lines are added)"))
     submit = SubmitField(_l("Import lines"))
 
