@@ -76,3 +76,19 @@ def test_to_dict_and_format():
     assert optional_share_ok(0, 0, "0.40").to_dict()["share"] is None
     assert format_share(Fraction(2, 5)) == "40 %"
     assert format_share(Fraction(1, 3)) == "33.33 %"
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(total=st.integers(min_value=0, max_value=500), covered_frac=st.fractions(min_value=0, max_value=1),
+       pct=st.integers(min_value=0, max_value=100))
+def test_matches_integer_cross_multiplication(total, covered_frac, pct):
+    covered = int(covered_frac * total)
+    r = optional_share_ok(covered, total, f"{pct}%")
+    # covered / total >= pct / 100  <=>  100 * covered >= pct * total  (and 0 kinds always passes)
+    assert r.ok is (total == 0 or 100 * covered >= pct * total)
+    # required_kinds is the smallest count that satisfies the rule
+    assert r.required_kinds * 100 >= pct * total
+    assert r.required_kinds == 0 or (r.required_kinds - 1) * 100 < pct * total
