@@ -15,7 +15,7 @@ from core.errors import ValidationError
 from core.extensions import db
 from procurement import bp as procurement_bp
 from procurement import policy, serializers, stages
-from procurement.models import BomLine
+from procurement.models import BUDGET_STATUSES, BomLine
 from procurement.services import budget as budget_svc
 from procurement.services import design as design_svc
 from procurement.services import projects as project_svc
@@ -81,12 +81,17 @@ def list_projects():
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         raise ValidationError("page must be a number.", {"page": "Must be a whole number."}) from None
-    rows, total = project_svc.list_projects(g.api_user, stage=stage, page=page)
+    budget_status = request.args.get("budget_status") or None
+    if budget_status is not None and budget_status not in BUDGET_STATUSES:
+        raise ValidationError("Unknown budget status.", {"budget_status": f"One of {', '.join(BUDGET_STATUSES)}."})
+    rows, total = project_svc.list_projects(g.api_user, stage=stage, budget_status=budget_status, page=page)
     return jsonify({"items": [serializers.project(p) for p in rows], "total": total, "page": page})
 
 
 openapi.spec("/projects", "get", {"summary": "Projects visible to you", "tags": _TAG, "parameters": [
     {"name": "stage", "in": "query", "schema": {"type": "string"}},
+    {"name": "budget_status", "in": "query", "schema": {"type": "string", "enum": ["submitted", "approved", "returned"]},
+     "description": "submitted = awaiting the finance office's review"},
     {"name": "page", "in": "query", "schema": {"type": "integer"}}], "responses": _ok("A page of projects")})
 
 

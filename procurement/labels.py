@@ -24,6 +24,7 @@ FUNDING_KINDS = {
     "special_bond": _l("Special-purpose bond"), "central_transfer": _l("Central transfer payment"),
     "self_raised": _l("Self-raised funds"), "other": _l("Other"),
 }
+BUDGET_STATUSES = {"submitted": _l("Awaiting review"), "approved": _l("Approved"), "returned": _l("Returned")}
 REQUIREMENT_LEVELS = {"mandatory": _l("mandatory"), "optional": _l("optional"), None: _l("not in the edition")}
 RULE_KINDS = {"green": _l("green attribute"), "quality": _l("quality attribute")}
 RECORD_KINDS = {
@@ -37,7 +38,7 @@ RECORD_KINDS = {
 
 GROUPS = {
     "stage": STAGES, "transition": TRANSITION_KINDS, "building": BUILDING_TYPES, "person": PERSON_ROLES,
-    "funding": FUNDING_KINDS, "level": REQUIREMENT_LEVELS, "rule": RULE_KINDS, "record": RECORD_KINDS,
+    "funding": FUNDING_KINDS, "budget": BUDGET_STATUSES, "level": REQUIREMENT_LEVELS, "rule": RULE_KINDS, "record": RECORD_KINDS,
 }
 
 

@@ -19,7 +19,7 @@ from core.extensions import db
 from core.policy import login_required, roles_required
 from procurement import bp, forms, labels, policy, serializers, stages
 from procurement import standards as std
-from procurement.models import BomLine
+from procurement.models import BUDGET_STATUSES, BomLine
 from procurement.quantities import format_bp, format_fen, format_quantity, parse_percent_bp, parse_yuan
 from procurement.services import budget as budget_svc
 from procurement.services import design as design_svc
@@ -83,10 +83,15 @@ def project_list():
     stage = request.args.get("stage") or None
     if stage not in stages.STAGES:
         stage = None
+    budget_status = request.args.get("budget") or None
+    if budget_status not in BUDGET_STATUSES:
+        budget_status = None
     page = request.args.get("page", 1, type=int) or 1
-    rows, total = project_svc.list_projects(current_user, stage=stage, page=page)
+    rows, total = project_svc.list_projects(current_user, stage=stage, budget_status=budget_status, page=page)
     pages = max(1, (total + 24) // 25)
+    args = {k: v for k, v in (("stage", stage), ("budget", budget_status)) if v}
     return render_template("procurement/list.html", projects=rows, total=total, page=page, pages=pages, stage=stage,
+                           budget_status=budget_status, budget_statuses=BUDGET_STATUSES, args=args,
                            stages=stages.STAGES, can_create=policy.can_create_project(current_user))
 
 

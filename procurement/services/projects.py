@@ -12,7 +12,7 @@ from core.extensions import db
 from core.services import unit_of_work
 from procurement import policy
 from procurement import standards as std
-from procurement.models import BUILDING_TYPES, PERSON_ROLES, Project, ProjectPerson
+from procurement.models import BUILDING_TYPES, PERSON_ROLES, Budget, Project, ProjectPerson
 from procurement.quantities import MAX_FLOOR_AREA_M2
 from procurement.services.records import append_record, lock_project
 from procurement.services.validation import Errors, choice, integer, text
@@ -147,12 +147,16 @@ def get_project(actor, project_id) -> Project:
     return project
 
 
-def list_projects(actor, *, stage: str | None = None, page: int = 1, per_page: int = 25):
-    """(projects, total) visible to ``actor``, newest first."""
+def list_projects(actor, *, stage: str | None = None, budget_status: str | None = None, page: int = 1,
+                  per_page: int = 25):
+    """(projects, total) visible to ``actor``, newest first; optionally by stage or budget status
+    (``submitted`` = awaiting the finance office's review)."""
     cond = policy.visible_projects_filter(actor)
     q = select(Project).where(cond)
     if stage:
         q = q.where(Project.stage == stage)
+    if budget_status:
+        q = q.where(Project.id.in_(select(Budget.project_id).where(Budget.status == budget_status)))
     total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     page = max(1, int(page or 1))
     per_page = min(max(1, int(per_page or 25)), 100)

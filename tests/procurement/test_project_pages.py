@@ -220,3 +220,17 @@ def test_pages_have_no_inline_scripts_or_styles(client, w):
                 f"/projects/{p.id}/records", f"/projects/{p.id}/records/print", f"/projects/{p.id}/edit"):
         text = client.get(url).get_data(as_text=True)
         assert " style=" not in text and "<script>" not in text, url
+
+
+def test_finance_lists_budgets_awaiting_review(client, w):
+    from procurement.services.budget import submit_budget
+    from tests.procurement.helpers import BUDGET
+
+    waiting = new_project(w, name="Waiting for review")
+    new_project(w, name="No budget yet")
+    submit_budget(w.purchaser, waiting.id, BUDGET)
+    login(client, w.finance)
+    page = client.get("/projects?budget=submitted").get_data(as_text=True)
+    assert "Waiting for review" in page and "No budget yet" not in page
+    page = client.get("/projects?budget=bogus&stage=bogus").get_data(as_text=True)
+    assert "Waiting for review" in page and "No budget yet" in page

@@ -119,6 +119,10 @@ def test_visibility_over_the_api(client, w):
     assert client.get(f"/api/v1/projects/{p['id']}", headers=w.h_finance).status_code == 200
     assert client.get("/api/v1/projects").status_code == 401
     assert client.get("/api/v1/projects?stage=nowhere", headers=w.h_finance).status_code == 400
+    assert client.get("/api/v1/projects?budget_status=lost", headers=w.h_finance).status_code == 400
+    assert client.get("/api/v1/projects?budget_status=submitted", headers=w.h_finance).json["total"] == 0
+    client.put(f"/api/v1/projects/{p['id']}/budget", json=BUDGET, headers=w.h_purchaser)
+    assert client.get("/api/v1/projects?budget_status=submitted", headers=w.h_finance).json["total"] == 1
 
 
 def test_openapi_lists_project_operations(client, w):
