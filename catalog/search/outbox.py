@@ -180,9 +180,13 @@ def _after_commit(session: Session) -> None:
             log.exception("search outbox: after-commit notification failed")
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_KEY, None)
-    session.info.pop("search_outbox_written", None)
+def _after_soft_rollback(session: Session, previous_transaction) -> None:
+    # Only the outermost transaction's rollback discards what was collected: rolling back a
+    # savepoint leaves the outer transaction's changes (an extra row for the savepoint's own
+    # changes is harmless: delivery reads the current state).
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop(_KEY, None)
+        session.info.pop("search_outbox_written", None)
 
 
 def on_commit(callback: Callable[[Session], None]) -> None:
@@ -200,5 +204,5 @@ def install() -> None:
     event.listen(Session, "do_orm_execute", _do_orm_execute)
     event.listen(Session, "before_commit", _before_commit)
     event.listen(Session, "after_commit", _after_commit)
-    event.listen(Session, "after_rollback", _after_rollback)
+    event.listen(Session, "after_soft_rollback", _after_soft_rollback)
     _installed = True

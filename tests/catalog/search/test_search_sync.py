@@ -329,3 +329,21 @@ def test_rq_mode_enqueues_a_dispatch_job_that_delivers(search_env, catalog):
     finally:
         search_env.config["SEARCH_SYNC_MODE"] = "inline"
         queue.empty()
+
+
+def test_savepoint_rollback_keeps_the_outer_transactions_changes(search_env, catalog):
+    from catalog.models import Product
+
+    search_env.config["SEARCH_SYNC_MODE"] = "off"
+    a, b = [p.id for p in catalog["products"][:2]]
+    start = db.session.execute(select(func.max(SearchOutbox.id))).scalar_one()
+    db.session.get(Product, a).name_en = "Outer change"
+    db.session.flush()
+    nested = db.session.begin_nested()
+    db.session.get(Product, b).name_en = "Inner change, rolled back"
+    db.session.flush()
+    nested.rollback()
+    db.session.commit()
+    written = set(db.session.execute(select(SearchOutbox.entity_id).where(SearchOutbox.id > start)).scalars())
+    assert a in written
+    assert db.session.get(Product, a).name_en == "Outer change"
