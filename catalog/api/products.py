@@ -21,14 +21,14 @@ from catalog import policy
 from catalog.api import bp
 from catalog.models.products import Product
 from catalog.services import products as svc
-from catalog.services.verdicts import evaluate_for_city, verdicts_by_city
+from catalog.services.verdicts import evaluate_for_city, verdict_map, verdicts_by_city
 
 
 def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def product_json(product: Product, *, full=False, today=None) -> dict:
+def product_json(product: Product, *, full=False, today=None, verdicts=None) -> dict:
     """The API shape of a product (list items omit evidence details)."""
     today = today or today_cn()
     out = {
@@ -45,7 +45,8 @@ def product_json(product: Product, *, full=False, today=None) -> dict:
         "list_price_fen": product.list_price_fen,
         "status": svc.effective_status(product, today),
         "updated_at": _iso(product.updated_at),
-        "verdicts": {code: v.verdict for code, v in verdicts_by_city(product).items()},
+        "verdicts": verdicts if verdicts is not None else {
+            code: v.verdict for code, v in verdicts_by_city(product, with_details=False).items()},
     }
     if full:
         carbon = product.current_carbon()
@@ -120,7 +121,9 @@ def products_list():
                 raise ValidationError("Unknown category.", {"category": f"No category {category!r}."})
             q = q.where(Product.category_id == cat.id)
         items, total = svc._page(q.order_by(Product.id), page, per_page)
-    return jsonify({"items": [product_json(p) for p in items], "total": total, "page": page, "per_page": per_page})
+    verdicts = verdict_map(p.id for p in items)
+    return jsonify({"items": [product_json(p, verdicts=verdicts.get(p.id, {})) for p in items], "total": total,
+                    "page": page, "per_page": per_page})
 
 
 @bp.get("/products/<int:product_id>")

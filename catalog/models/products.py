@@ -271,7 +271,8 @@ class ProductVerdict(db.Model):
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
     standard_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("standard_versions.id"))
     verdict: Mapped[str] = mapped_column(String(16))
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Deferred: lists and imports need the verdict, only the product page needs the details.
+    details: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)
     evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="verdicts")

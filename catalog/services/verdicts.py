@@ -11,6 +11,7 @@ import datetime as dt
 import statistics
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from core.extensions import db
 from core.models import City
@@ -178,17 +179,37 @@ def refresh_verdicts(product: Product, *, cities=None, rules_cache=None, today=N
             if r["city_id"] in city_objs:
                 row.city = city_objs[r["city_id"]]
             product.verdicts.append(row)
-        elif (row.verdict, row.standard_version_id, row.details) == (r["verdict"], r["standard_version_id"], r["details"]):
-            continue
+        elif "details" in row.__dict__ and (row.verdict, row.standard_version_id, row.details) == (
+                r["verdict"], r["standard_version_id"], r["details"]):
+            continue  # unchanged (details are deferred: only compared when already loaded)
         row.standard_version_id = r["standard_version_id"]
         row.verdict = r["verdict"]
         row.details = r["details"]
         row.evaluated_at = now
 
 
-def verdicts_by_city(product: Product) -> dict:
-    """Stored verdicts keyed by city code."""
-    return {v.city.code: v for v in product.verdicts}
+def verdicts_by_city(product: Product, *, with_details=True) -> dict:
+    """Stored verdicts keyed by city code (one query; details loaded when asked for)."""
+    if product.id is None:
+        return {}
+    q = select(ProductVerdict).where(ProductVerdict.product_id == product.id)
+    if with_details:
+        q = q.options(undefer(ProductVerdict.details))
+    return {v.city.code: v for v in db.session.execute(q).unique().scalars()}
+
+
+def verdict_map(product_ids) -> dict:
+    """`{product id: {city code: verdict}}` for many products in one query (lists)."""
+    out: dict = {}
+    ids = list(product_ids)
+    if not ids:
+        return out
+    rows = db.session.execute(select(ProductVerdict.product_id, City.code, ProductVerdict.verdict)
+                              .join(City, City.id == ProductVerdict.city_id)
+                              .where(ProductVerdict.product_id.in_(ids))).all()
+    for pid, code, verdict in rows:
+        out.setdefault(pid, {})[code] = verdict
+    return out
 
 
 def carbon_comparison(product: Product) -> dict | None:

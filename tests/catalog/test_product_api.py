@@ -81,6 +81,8 @@ def test_public_list_and_compliance_endpoint(catalog, client):
     product = listed_product(supplier, reviewer)
     listing = client.get("/api/v1/products").get_json()
     assert listing["total"] == 1 and listing["items"][0]["status"] == "listed"
+    assert listing["items"][0]["verdicts"] == {"nanjing": "pass", "hangzhou": "pass", "shaoxing": "pass",
+                                               "huzhou": "pass", "qingdao": "fail", "foshan": "pass"}
     assert client.get("/api/v1/products?category=windows_doors").get_json()["total"] == 1
     assert client.get("/api/v1/products?category=nope").status_code == 400
     assert client.get("/api/v1/products?page=abc").status_code == 400
