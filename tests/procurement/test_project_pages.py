@@ -206,6 +206,8 @@ def test_records_pages_and_json(client, w):
     assert "Record chain intact: 4 records" in page and "budget_approved" in page
     page = client.get(f"/projects/{p.id}/records/print").get_data(as_text=True)
     assert "procurement-print.css" in page and "<nav" not in page
+    css = client.get("/static/css/procurement-print.css")
+    assert css.status_code == 200 and b"@media print" in css.data
     res = client.get(f"/projects/{p.id}/records.json")
     body = json.loads(res.get_data(as_text=True))
     assert res.headers["Content-Disposition"].startswith("attachment")
