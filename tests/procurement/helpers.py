@@ -23,6 +23,11 @@ SMALL_STANDARD = {
         dict(key="fire_class", comparison="at_least", limit="B1", kind="quality", scale=["A", "B1", "B2", "B3"],
              name_en="Reaction to fire"),
     ]),
+    "windows_doors": ("mandatory", [
+        dict(key="u_value", comparison="<=", limit=3.5, unit="W/(m2.K)", kind="green", name_en="Thermal transmittance"),
+        dict(key="u_value", comparison="<=", limit=3.0, unit="W/(m2.K)", kind="green", name_en="Thermal transmittance",
+             climate_zone="cold_a"),
+    ]),
     "led_lighting": ("optional", [dict(key="efficacy", comparison=">=", limit=100, unit="lm/W", kind="green")]),
     "valves": ("optional", [dict(key="leakage_class", comparison="at_least", limit="B", kind="quality",
                                  scale=["A", "B", "C"])]),
@@ -93,6 +98,7 @@ def make_product(city, category_code, values: dict, *, price_fen=10000, status="
 GOOD_VALUES = {
     "ready_mixed_concrete": {"radionuclide_ira": (0.6, "")},
     "wall_coatings": {"voc": (50, "g/L"), "fire_class": ("A", "")},
+    "windows_doors": {"u_value": (2.0, "W/(m2.K)")},
     "led_lighting": {"efficacy": (130, "lm/W")},
     "valves": {"leakage_class": ("A", "")},
     "shading_products": {"solar_factor": (0.3, "")},

@@ -208,3 +208,23 @@ def test_procurement_officer_returns_design_and_bill_is_editable_again(world):
 
 def test_category_lookup_by_code(world):
     assert category("valves").code == "valves"
+
+
+def test_requirements_are_the_citys_standard(app):
+    """Qingdao (cold zone A) has U <= 3.0 for windows where Nanjing has U <= 3.5: a tightening to
+    3.2 is stricter in Nanjing but looser in Qingdao, and a U = 3.2 window satisfies only Nanjing."""
+    make_standard()
+    nanjing, qingdao = World("nanjing"), World("qingdao")
+    for w in (nanjing, qingdao):
+        make_product(w.city, "windows_doors", {"u_value": (3.2, "W/(m2.K)")})
+    pn, pq = project_in_design(nanjing), project_in_design(qingdao)
+    ln = design_svc.add_line(nanjing.purchaser, pn.id, line("windows_doors", unit="m2"))
+    assert [r.limit for r in design_svc.effective_rules(pn, ln)] == [3.5]
+    assert len(design_svc.compliant_products(pn, ln)) == 1
+    lq = design_svc.add_line(qingdao.purchaser, pq.id, line("windows_doors", unit="m2"))
+    assert [r.limit for r in design_svc.effective_rules(pq, lq)] == [3.0]
+    assert design_svc.compliant_products(pq, lq) == []
+    design_svc.update_line(nanjing.purchaser, pn.id, 1, {"tightenings": {"u_value": "3.2"}})
+    with pytest.raises(ValidationError) as exc:
+        design_svc.update_line(qingdao.purchaser, pq.id, 1, {"tightenings": {"u_value": "3.2"}})
+    assert "Thermal transmittance" in exc.value.fields["tightenings.u_value"]
