@@ -50,7 +50,7 @@ def is_city_official(user, project, *roles: str) -> bool:
 def can_create_project(user) -> bool:
     org = _org(user)
     return (_authenticated(user) and user.has_role(R.PURCHASER) and org is not None
-            and org.kind == R.ORG_PURCHASER and org.city_id is not None)
+            and org.kind == R.ORG_PURCHASER and org.city_id is not None and org.status == "verified")
 
 
 def can_view_project(user, project) -> bool:

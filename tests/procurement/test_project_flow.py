@@ -56,10 +56,14 @@ def test_bad_project_input(world, field, value):
     assert db.session.execute(db.select(Project)).first() is None
 
 
-def test_only_purchasers_create(world):
+def test_only_purchasers_of_verified_organisations_create(world):
     for user in (world.finance, world.centre, world.inspector):
         with pytest.raises(PermissionDenied):
             create_project(user, PROJECT_DATA)
+    world.purchaser_org.status = "pending"
+    db.session.commit()
+    with pytest.raises(PermissionDenied):
+        create_project(world.purchaser, PROJECT_DATA)
 
 
 def test_update_records_changes_and_other_purchaser_cannot(world):
