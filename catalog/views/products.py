@@ -86,7 +86,7 @@ def _load(pid, check):
 
 
 def _flash_error(exc: ServiceError):
-    flash(exc.message, "danger")
+    flash(_(exc.message), "danger")
     for name, message in exc.fields.items():
         flash(f"{name}: {message}", "danger")
 
@@ -119,7 +119,7 @@ def product_new():
             product = svc.create_product(current_user, form.to_data())
         except ServiceError as exc:
             leftover = apply_service_errors(form, exc.fields)
-            flash(exc.message, "danger")
+            flash(_(exc.message), "danger")
             for message in leftover:
                 flash(message, "danger")
             status = 400
@@ -146,7 +146,7 @@ def product_edit(pid):
             svc.update_product(current_user, product.id, form.to_data())
         except ServiceError as exc:
             leftover = apply_service_errors(form, exc.fields)
-            flash(exc.message, "danger")
+            flash(_(exc.message), "danger")
             for message in leftover:
                 flash(message, "danger")
             status = 400
