@@ -23,9 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.errors import ServiceError, ValidationError
@@ -126,20 +124,6 @@ def scan(table: Table, result: ImportResult, progress: Progress) -> Header | Non
 # --------------------------------------------------------------------------- pass 2
 
 
-def _existing(supplier_id: int, skus: list[str]) -> dict:
-    from catalog.models.products import Product
-
-    if not skus:
-        return {}
-    rows = db.session.execute(
-        select(Product).where(Product.supplier_id == supplier_id, Product.sku.in_(skus))
-        .options(selectinload(Product.indicator_values), selectinload(Product.certificates),
-                 selectinload(Product.test_reports), selectinload(Product.carbon_declarations),
-                 selectinload(Product.verdicts))
-    ).unique().scalars()
-    return {p.sku: p for p in rows}
-
-
 def _sku_of(data: dict) -> str | None:
     sku = data.get("sku")
     if sku is None:
@@ -158,7 +142,7 @@ class _Writer:
         self.seen: dict[str, int] = {}
         self.done = 0
 
-    def _upsert(self, row: int, data: dict, existing: dict) -> bool:
+    def _upsert(self, row: int, data: dict, existing: set) -> bool:
         from catalog.services.products import upsert_product
 
         sku = _sku_of(data)
@@ -193,10 +177,15 @@ class _Writer:
         """
         self.ctx.products = {}
 
+    def _preload(self, skus: list[str]) -> set[str]:
+        """Load the chunk's existing products (one query, via the product service); their SKUs."""
+        self.ctx.products = {}
+        self.ctx.preload(skus)
+        return set(self.ctx.products)
+
     def chunk(self, rows: list[tuple[int, dict]]) -> None:
         skus = [s for s in (_sku_of(d) for _n, d in rows) if s]
-        existing = _existing(self.supplier.id, skus)
-        self.ctx.products = dict(existing)
+        existing = self._preload(skus)
         created_before, updated_before = self.result.created, self.result.updated
         ok_rows = []
         for row, data in rows:
@@ -226,8 +215,7 @@ class _Writer:
     def _retry_one_by_one(self, rows: list[tuple[int, dict]]) -> None:
         """Partial mode after a conflict in a chunk: commit good rows alone, report the others."""
         for row, data in rows:
-            existing = _existing(self.supplier.id, [s for s in [_sku_of(data)] if s])
-            self.ctx.products = dict(existing)
+            existing = self._preload([s for s in [_sku_of(data)] if s])
             if not self._upsert(row, data, existing):
                 continue
             try:
