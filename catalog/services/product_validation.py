@@ -164,6 +164,8 @@ def indicator_value(raw):
     """
     if isinstance(raw, bool):
         return None, "true" if raw else "false"
+    if isinstance(raw, (list, tuple, dict, set)):
+        raise ValueError("Give one number, word or yes/no.")
     if isinstance(raw, (int, float)):
         if not math.isfinite(float(raw)):
             raise ValueError("Must be a finite number.")

@@ -318,3 +318,36 @@ def test_bulk_queue_is_dropped_on_rollback(catalog, svc, db):
     assert not db.session.info.get(deferred.KEY)
     svc.create_product(supplier, window_data(sku="KEPT"))
     assert db.session.execute(select(func.count(ProductVerdict.id))).scalar_one() == 6
+
+
+@pytest.mark.parametrize("value,message", [
+    ([1, 2], "one number"),
+    ({"nested": 1}, "one number"),
+    (float("inf"), "finite"),
+    ("x" * 201, "200 characters"),
+])
+def test_bad_indicator_values_are_refused(catalog, svc, value, message):
+    data = window_data()
+    data["indicators"] = [{"key": "u_value", "value": value, "unit": "W/(m2.K)"}]
+    with pytest.raises(ValidationError) as err:
+        svc.create_product(supplier_user(), data)
+    assert message in err.value.fields["indicators.u_value"]
+
+
+def test_bad_indicator_keys_and_shapes(catalog, svc):
+    with pytest.raises(ValidationError) as err:
+        svc.create_product(supplier_user(), window_data(indicators={"U Value!": 3}))
+    assert any(k.startswith("indicators.") for k in err.value.fields)
+    with pytest.raises(ValidationError) as err:
+        svc.create_product(supplier_user(), window_data(indicators="u_value=3"))
+    assert "indicators" in err.value.fields
+
+
+def test_text_and_boolean_indicator_values(catalog, svc, db):
+    data = window_data(category="wall_coatings", sku="PAINT-1")
+    data["indicators"] = {"voc": {"value": "45000", "unit": "mg/L"}, "apeo_free": "yes", "free_formaldehyde": 20,
+                          "soluble_lead": 10, "scrub_resistance": 8000}
+    product = _product(db, svc.create_product(supplier_user(), data).id)
+    assert product.indicator_dict()["apeo_free"] == ("true", "")
+    # 45000 mg/L is 45 g/L: converted by the engine, passes the 80 g/L limit everywhere.
+    assert {v.verdict for v in product.verdicts} == {"pass"}
