@@ -18,6 +18,7 @@ from procurement import policy, serializers, stages
 from procurement.models import BUDGET_STATUSES, BomLine
 from procurement.services import budget as budget_svc
 from procurement.services import design as design_svc
+from procurement.services import documents as document_svc
 from procurement.services import projects as project_svc
 from procurement.services import records as record_svc
 from procurement.services.transitions import preview_gates, request_transition
@@ -292,6 +293,46 @@ def records(project_id):
 openapi.spec("/projects/{project_id}/records", "get", {
     "summary": "The project's closed-loop record (hash-chained timeline) and whether the chain is intact",
     "tags": _TAG, "parameters": _ID, "responses": _ok("Records, oldest first")})
+
+
+def _document(link) -> dict:
+    return {"id": link.id, "kind": link.kind, "title": link.title, "stage": link.stage,
+            "name": link.document.original_name, "sha256": link.document.sha256, "size": link.document.size,
+            "content_type": link.document.content_type, "uploaded_by": getattr(link.uploaded_by, "name", None),
+            "created_at": link.created_at.isoformat()}
+
+
+@api_bp.get("/projects/<int:project_id>/documents")
+@api_auth()
+def list_documents(project_id):
+    p = project_svc.get_project(g.api_user, project_id)
+    return jsonify({"items": [_document(d) for d in document_svc.project_documents(p)]})
+
+
+@api_bp.post("/projects/<int:project_id>/documents")
+@api_auth()
+def attach_document(project_id):
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationError("Send the file as multipart/form-data field 'file'.", {"file": "Required."})
+    link = document_svc.attach_document(g.api_user, project_id, upload.stream, upload.filename or "",
+                                        kind=request.form.get("kind", ""), title=request.form.get("title", ""))
+    return jsonify(_document(link)), 201
+
+
+openapi.spec("/projects/{project_id}/documents", "get", {
+    "summary": "Documents attached to the project (with SHA-256)", "tags": _TAG, "parameters": _ID,
+    "responses": _ok("Documents")})
+openapi.spec("/projects/{project_id}/documents", "post", {
+    "summary": "Attach a PDF/JPEG/PNG document (purchaser or city officials); recorded with its SHA-256",
+    "tags": _TAG, "parameters": _ID,
+    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file", "kind", "title"], "properties": {
+            "file": {"type": "string", "format": "binary"},
+            "kind": {"type": "string", "enum": ["budget_approval", "design_drawings", "design_review",
+                                                "bill_of_quantities", "other"]},
+            "title": {"type": "string", "maxLength": 200}}}}}},
+    "responses": {"201": {"description": "Attached"}, "403": {"description": "Not allowed"}}})
 
 
 procurement_bp.register_blueprint(api_bp)

@@ -103,6 +103,13 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Import lines"))
 
 
+class DocumentForm(FlaskForm):
+    kind = SelectField(_l("Kind of document"), choices=choices(list(labels.DOCUMENT_KINDS.items())))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    file = FileField(_l("PDF, JPEG or PNG file"), validators=[DataRequired()])
+    submit = SubmitField(_l("Attach document"))
+
+
 class TransitionForm(FlaskForm):
     expected = HiddenField()
     to = HiddenField()

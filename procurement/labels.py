@@ -26,6 +26,10 @@ FUNDING_KINDS = {
 }
 BUDGET_STATUSES = {"submitted": _l("Awaiting review"), "approved": _l("Approved"), "returned": _l("Returned")}
 REQUIREMENT_LEVELS = {"mandatory": _l("mandatory"), "optional": _l("optional"), None: _l("not in the edition")}
+DOCUMENT_KINDS = {
+    "budget_approval": _l("Budget approval letter"), "design_drawings": _l("Design drawings"),
+    "design_review": _l("Design review report"), "bill_of_quantities": _l("Bill of quantities"), "other": _l("Other"),
+}
 RULE_KINDS = {"green": _l("green attribute"), "quality": _l("quality attribute")}
 RECORD_KINDS = {
     "project_registered": _l("Project registered"), "project_updated": _l("Project details changed"),
@@ -34,11 +38,13 @@ RECORD_KINDS = {
     "stage_returned": _l("Stage returned"), "transition_refused": _l("Move refused by gate checks"),
     "bom_line_added": _l("Bill line added"), "bom_line_changed": _l("Bill line changed"),
     "bom_line_removed": _l("Bill line removed"), "bom_imported": _l("Bill imported"),
+    "document_attached": _l("Document attached"),
 }
 
 GROUPS = {
     "stage": STAGES, "transition": TRANSITION_KINDS, "building": BUILDING_TYPES, "person": PERSON_ROLES,
-    "funding": FUNDING_KINDS, "budget": BUDGET_STATUSES, "level": REQUIREMENT_LEVELS, "rule": RULE_KINDS, "record": RECORD_KINDS,
+    "funding": FUNDING_KINDS, "budget": BUDGET_STATUSES, "level": REQUIREMENT_LEVELS, "document": DOCUMENT_KINDS,
+    "rule": RULE_KINDS, "record": RECORD_KINDS,
 }
 
 

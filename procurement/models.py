@@ -20,6 +20,7 @@ BUILDING_TYPES = ("school", "hospital", "office", "complex", "exhibition_centre"
 BUDGET_STATUSES = ("submitted", "approved", "returned")
 FUNDING_KINDS = ("general_budget", "government_fund", "special_bond", "central_transfer", "self_raised", "other")
 PERSON_ROLES = ("project_manager", "designer", "finance_contact", "site_manager", "supervisor")
+DOCUMENT_KINDS = ("budget_approval", "design_drawings", "design_review", "bill_of_quantities", "other")
 
 
 def _in(column: str, values) -> str:
@@ -211,6 +212,28 @@ class BomLine(db.Model):
 
     def __repr__(self):
         return f"<BomLine {self.project_id}#{self.line_no} {format_fen(self.total_fen)}>"
+
+
+class ProjectDocument(db.Model):
+    """A file attached to a project (stored once in the catalog's document store, by hash).
+
+    The attaching record carries the file's SHA-256, so the record chain pins its content.
+    """
+
+    __tablename__ = "project_documents"
+    __table_args__ = (CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(20))
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    document = relationship("Document", lazy="joined")
+    uploaded_by = relationship("User", lazy="joined")
 
 
 class ProjectRecord(db.Model):

@@ -73,6 +73,11 @@ def can_edit_bom(user, project) -> bool:
     return is_own_purchaser(user, project) and project.stage == stages.DESIGN
 
 
+def can_attach_document(user, project) -> bool:
+    """The project's purchaser or an official of its city, until the project is closed."""
+    return project.stage != stages.CLOSED and (is_own_purchaser(user, project) or is_city_official(user, project))
+
+
 def can_request_transition(user, project, transition: stages.Transition) -> bool:
     """Role allowed by the machine for this move, scoped to the organisation or city."""
     if not _authenticated(user):
@@ -118,6 +123,7 @@ for _name, _func in {
     "submit_budget": can_submit_budget,
     "review_budget": can_review_budget,
     "edit_bom": can_edit_bom,
+    "attach_project_document": can_attach_document,
     "create_project": can_create_project,
 }.items():
     register_policy(_name, _func)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +23,7 @@ from procurement.models import BUDGET_STATUSES, BomLine
 from procurement.quantities import format_bp, format_fen, format_quantity, parse_percent_bp, parse_yuan
 from procurement.services import budget as budget_svc
 from procurement.services import design as design_svc
+from procurement.services import documents as document_svc
 from procurement.services import projects as project_svc
 from procurement.services import records as record_svc
 from procurement.services.transitions import GateRefused, preview_gates, request_transition
@@ -154,9 +155,50 @@ def _transition_forms(project):
 def project_detail(project_id):
     project = _project(project_id)
     records = record_svc.timeline(project)
+    doc_form = forms.DocumentForm(prefix="doc") if policy.can_attach_document(current_user, project) else None
     return render_template("procurement/detail.html", project=project, stages=stages.STAGES,
                            transitions=_transition_forms(project), gates=preview_gates(current_user, project),
-                           records=records[-5:], record_total=len(records))
+                           records=records[-5:], record_total=len(records), doc_form=doc_form,
+                           documents=document_svc.project_documents(project))
+
+
+@bp.post("/projects/<int:project_id>/documents")
+@login_required
+def document_attach(project_id):
+    project = _project(project_id)
+    form = forms.DocumentForm(prefix="doc")
+    if not form.validate_on_submit() or not form.file.data:
+        for field in (form.kind, form.title, form.file):
+            for err in field.errors:
+                flash(f"{field.label.text}: {err}", "danger")
+        if not form.errors:
+            flash(_("Choose a file to attach."), "danger")
+    else:
+        upload = form.file.data
+        try:
+            document_svc.attach_document(current_user, project.id, upload.stream, upload.filename or "",
+                                         kind=form.kind.data, title=form.title.data)
+        except ServiceError as exc:
+            flash(exc.message + (" " + " ".join(exc.fields.values()) if exc.fields else ""), "danger")
+        else:
+            flash(_("Document attached."), "success")
+    return redirect(url_for("procurement.project_detail", project_id=project.id))
+
+
+@bp.get("/projects/<int:project_id>/documents/<int:link_id>")
+@login_required
+def document_download(project_id, link_id):
+    from catalog.services.documents import document_path
+
+    try:
+        link = document_svc.get_document(current_user, project_id, link_id)
+    except ServiceError:
+        abort(404)
+    path = document_path(link.document)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=link.document.content_type, as_attachment=True,
+                     download_name=link.document.original_name or f"document-{link.id}")
 
 
 @bp.post("/projects/<int:project_id>/transition")
