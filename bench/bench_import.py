@@ -121,6 +121,7 @@ def main(argv=None) -> int:
     ap.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     ap.add_argument("--partial", action="store_true", help="chunked commits (--partial mode)")
     ap.add_argument("--skip-second", action="store_true", help="do not re-import (updates)")
+    ap.add_argument("--chunk-rows", type=int, default=500, help="rows per flush (and per commit with --partial)")
     args = ap.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="gbm-bench-")
@@ -174,13 +175,14 @@ def main(argv=None) -> int:
             base_rss = rss_mb()
 
             print(f"backend: {backend}  rows: {args.rows:,}  format: {args.format}  file: {size_mb:.1f} MiB "
-                  f"(generated in {gen_s:.1f} s)  mode: {'partial' if args.partial else 'all-or-nothing'}")
+                  f"(generated in {gen_s:.1f} s)  mode: {'partial' if args.partial else 'all-or-nothing'}, "
+                  f"{args.chunk_rows} rows per chunk; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
             runs = [("create", path)] + ([] if args.skip_second else [("update", path)])
             for label, p in runs:
                 sampler = PeakSampler()
                 sampler.start()
                 t = time.perf_counter()
-                result = run_import(p, supplier, None, partial=args.partial)
+                result = run_import(p, supplier, None, partial=args.partial, chunk_rows=args.chunk_rows)
                 elapsed = time.perf_counter() - t
                 sampler.running = False
                 sampler.join()
