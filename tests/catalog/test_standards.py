@@ -286,3 +286,25 @@ def test_admin_category_edit(client, seeded):
     assert svc.get_category("sealants").name_en == "Building sealants"
     ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "category.update")).scalar_one()
     assert ev.actor_id == admin.id
+
+
+def test_cli_new_standard_version(app, seeded, tmp_path):
+    import json
+
+    changes = tmp_path / "changes.json"
+    changes.write_text(json.dumps({"rules": [{"category": "wall_coatings", "key": "voc", "comparison": "<=", "limit": 50,
+                                              "unit": "g/L", "kind": "green"}]}), encoding="utf-8")
+    runner = app.test_cli_runner()
+    future = (svc.today_cn() + dt.timedelta(days=30)).isoformat()
+    ok = runner.invoke(args=["catalog", "new-standard-version", "2025", "--effective-from", future,
+                             "--changes", str(changes), "--note", "VOC 50"])
+    assert ok.exit_code == 0, ok.output
+    assert "version 2 (in_force)" in ok.output
+    _v, coat = _u("wall_coatings", "nanjing", dt.date.fromisoformat(future))
+    assert coat["voc"].limit == 50
+    bad = runner.invoke(args=["catalog", "new-standard-version", "2025", "--effective-from", "2000-01-01",
+                              "--changes", str(changes)])
+    assert bad.exit_code != 0 and "effective_from" in bad.output
+    changes.write_text("{not json", encoding="utf-8")
+    broken = runner.invoke(args=["catalog", "new-standard-version", "2025", "--effective-from", future, "--changes", str(changes)])
+    assert broken.exit_code != 0 and "not valid JSON" in broken.output
