@@ -19,8 +19,8 @@ from core import audit
 from core.extensions import db
 from core.timeutil import utcnow
 
-from catalog.services.standards import today_cn
 from catalog.models.products import Product
+from catalog.services.standards import today_cn
 
 SEED = 2020_10_13
 PRODUCTS_PER_SUPPLIER = 28

@@ -5,8 +5,8 @@ import datetime as dt
 
 import click
 
-from catalog.services.standards import today_cn
 from catalog import bp
+from catalog.services.standards import today_cn
 
 
 @bp.cli.command("expire")

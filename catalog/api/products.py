@@ -4,8 +4,6 @@ Same services as the web forms; errors come back as `{"error": {"code", "message
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import g, jsonify, request
 from sqlalchemy import select
 
@@ -16,11 +14,11 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.models import City
 
-from catalog.services.standards import today_cn
 from catalog import policy
 from catalog.api import bp
 from catalog.models.products import Product
 from catalog.services import products as svc
+from catalog.services.standards import today_cn
 from catalog.services.verdicts import evaluate_for_city, verdict_map, verdicts_by_city
 
 

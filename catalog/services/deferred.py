@@ -57,8 +57,6 @@ def _write(session, _flush_context):
         session.expire(product, [rel for _name, rel in TABLES])
     if not done:
         return
-    from catalog.models.products import db as _db  # noqa: F401  (models registered)
-
     metadata = db.metadata
     conn = session.connection()
     for name, _rel in TABLES:

@@ -19,8 +19,8 @@ from core.models import Notice
 from core.services import unit_of_work
 from core.timeutil import utcnow
 
-from catalog.services.standards import today_cn
 from catalog.models.products import Certificate, Product
+from catalog.services.standards import today_cn
 
 WATCHED = ("listed", "verified")
 

@@ -1,18 +1,13 @@
-"""Product use cases: create/update, lifecycle, evidence (certificates, reports, carbon, documents).
+"""Product use cases: validation and upsert, create/update; the rest is re-exported here.
 
 Every public use case commits once through `core.services.unit_of_work` with its audit
 event. `upsert_product` is the exception: it validates and adds to the session without
 committing so the bulk import can call it in a loop inside its own transaction.
 
-Lifecycle::
-
-    draft --submit--> submitted --verify--> verified --list--> listed
-      ^                  |reject                                 |  certificate expired/revoked,
-      |                  v                                       v  or a reviewer suspends
-      +------------- rejected (edit, resubmit)               suspended --reinstate--> listed
-
 Changing what a reviewer checked (category, indicator values, certificates) on a
 submitted, verified or listed product sends it back to draft for a new review.
+Lifecycle transitions and evidence: `product_lifecycle`; lists and queues: `product_queries`;
+verdicts: `verdicts`; expiry: `product_expiry`.
 """
 from __future__ import annotations
 
@@ -20,29 +15,25 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit as audit_log
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.errors import ValidationError
 from core.extensions import db
 from core.services import unit_of_work
 from core.timeutil import utcnow
 
-from catalog.services.standards import today_cn
-from catalog import policy, units
+from catalog import units
 from catalog.models.products import (
     CarbonDeclaration,
     Certificate,
-    Document,
     Product,
-    ProductDocument,
     ProductIndicatorValue,
     TestReport,
 )
 from catalog.services import deferred
 from catalog.services import product_validation as V
-from catalog.services.documents import store_document
 from catalog.services.product_expiry import (  # noqa: F401  (re-exported use cases)
     effective_status,
     enforce_expiry_on_read,
@@ -50,6 +41,7 @@ from catalog.services.product_expiry import (  # noqa: F401  (re-exported use ca
     notify_supplier,
     suspend_expired_products,
 )
+from catalog.services.standards import today_cn
 from catalog.services.verdicts import pilot_cities, refresh_verdicts, rule_units, values_from  # noqa: F401
 
 REVIEW_FIELDS = ("category_id",)
@@ -372,43 +364,18 @@ def _upsert_carbon(product: Product, data: dict) -> bool:
     return True
 
 
-# --- loading with permission checks ---------------------------------------------------------
-
-def get_product(product_id) -> Product:
-    try:
-        product = db.session.get(Product, int(product_id))
-    except (TypeError, ValueError):
-        product = None
-    if product is None:
-        raise NotFound("No such product.")
-    return product
-
-
-def _product_for_edit(actor, product_id) -> Product:
-    product = get_product(product_id)
-    if not policy.can_edit_product(actor, product):
-        raise PermissionDenied("You can change only your own organisation's products.")
-    return product
-
-
-def _product_for_review(actor, product_id) -> Product:
-    if not policy.is_reviewer(actor):
-        raise PermissionDenied("Only platform reviewers can do this.")
-    return get_product(product_id)
-
-
-def _supplier_of(actor):
-    org = getattr(actor, "organisation", None)
-    if org is None or not policy._has(actor, "supplier") or org.kind != "supplier":
-        raise PermissionDenied("Only suppliers can list products.")
-    return org
-
+from catalog.services.product_access import (  # noqa: E402,F401  (re-exported)
+    get_product,
+    product_for_edit,
+    product_for_review,
+    supplier_of,
+)
 
 # --- use cases ------------------------------------------------------------------------------
 
 def create_product(actor, data: dict) -> Product:
     """A supplier creates a draft product."""
-    supplier = _supplier_of(actor)
+    supplier = supplier_of(actor)
     with unit_of_work("You already have a product with this SKU."):
         product = upsert_product(supplier, data, actor, create_only=True)
     return product
@@ -417,272 +384,32 @@ def create_product(actor, data: dict) -> Product:
 def update_product(actor, product_id, data: dict) -> Product:
     """The owning supplier changes a product (see the module doc for review effects)."""
     with unit_of_work("You already have a product with this SKU."):
-        product = _product_for_edit(actor, product_id)
+        product = product_for_edit(actor, product_id)
         upsert_product(product.supplier, data, actor, product=product)
     return product
 
 
-def _transition(product, allowed, target, action, actor, **changes):
-    if product.status not in allowed:
-        raise Conflict(f"This action is not possible while the product is {product.status}.")
-    before = {"status": product.status}
-    product.status = target
-    for key, value in changes.items():
-        setattr(product, key, value)
-    product.updated_at = utcnow()
-    audit_log.record(action, product, before=before, after={"status": target, **{k: v for k, v in changes.items()
-                                                                                if not isinstance(v, dt.datetime)}},
-                 actor=actor)
+# Re-exported so callers keep one import: `from catalog.services import products as svc`.
+from catalog.services.product_lifecycle import (  # noqa: E402,F401
+    add_carbon,
+    add_certificate,
+    add_test_report,
+    attach_document,
+    has_valid_evidence,
+    list_product,
+    reinstate_product,
+    reject_product,
+    set_certificate_status,
+    submit_product,
+    suspend_product,
+    verify_product,
+)
+from catalog.services.product_queries import (  # noqa: E402,F401
+    _page,
+    duplicate_certificate_numbers,
+    public_products,
+    refresh_all_verdicts,
+    review_queue,
+    supplier_products,
+)
 
-
-def has_valid_evidence(product: Product, today: dt.date) -> bool:
-    """A certificate valid today or a test report: what a listing needs."""
-    return any(c.is_valid_on(today) for c in product.certificates) or bool(product.test_reports)
-
-
-def submit_product(actor, product_id, *, today=None) -> Product:
-    """draft/rejected -> submitted; needs a valid certificate or a test report."""
-    today = today or today_cn()
-    with unit_of_work():
-        product = _product_for_edit(actor, product_id)
-        if product.status not in ("draft", "rejected"):
-            raise Conflict(f"Only draft or rejected products can be submitted; this one is {product.status}.")
-        missing = {}
-        if not product.indicator_values:
-            missing["indicators"] = "Declare the product's indicator values."
-        if not has_valid_evidence(product, today):
-            missing["certificate"] = "Add a valid certificate or a test report."
-        if missing:
-            raise ValidationError("The product is not ready for review.", missing)
-        _transition(product, ("draft", "rejected"), "submitted", "product.submit", actor,
-                    submitted_at=utcnow(), review_note=None)
-    return product
-
-
-def verify_product(actor, product_id, note=None) -> Product:
-    """A platform reviewer accepts a submission."""
-    with unit_of_work():
-        product = _product_for_review(actor, product_id)
-        _transition(product, ("submitted",), "verified", "product.verify", actor,
-                    verified_at=utcnow(), review_note=(note or "").strip()[:500] or None)
-        refresh_verdicts(product)
-    return product
-
-
-def reject_product(actor, product_id, reason) -> Product:
-    """A platform reviewer rejects a submission with a reason the supplier sees."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Say why the product is rejected.", {"reason": "This field is required."})
-    with unit_of_work():
-        product = _product_for_review(actor, product_id)
-        _transition(product, ("submitted",), "rejected", "product.reject", actor, review_note=reason[:500])
-        notify_supplier(product, "product_rejected", f"Product {product.sku} was rejected", reason)
-    return product
-
-
-def list_product(actor, product_id, *, today=None) -> Product:
-    """verified -> listed (by the owner), only with valid evidence."""
-    today = today or today_cn()
-    with unit_of_work():
-        product = _product_for_edit(actor, product_id)
-        if product.status == "verified" and not has_valid_evidence(product, today):
-            raise ValidationError("The certificate is no longer valid.",
-                                  {"certificate": "Add a valid certificate before listing."})
-        _transition(product, ("verified",), "listed", "product.list", actor, listed_at=utcnow())
-    return product
-
-
-def suspend_product(actor, product_id, reason) -> Product:
-    """A platform reviewer suspends a listed or verified product."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Say why the product is suspended.", {"reason": "This field is required."})
-    with unit_of_work():
-        product = _product_for_review(actor, product_id)
-        _transition(product, ("listed", "verified"), "suspended", "product.suspend", actor,
-                    suspended_reason=reason[:500], suspension_kind="review")
-        notify_supplier(product, "product_suspended", f"Product {product.sku} was suspended", reason)
-    return product
-
-
-def reinstate_product(actor, product_id, *, today=None) -> Product:
-    """suspended -> listed, by a reviewer or the owner, once the evidence is valid again."""
-    today = today or today_cn()
-    with unit_of_work():
-        product = get_product(product_id)
-        if not (policy.is_reviewer(actor) or policy.can_edit_product(actor, product)):
-            raise PermissionDenied("You cannot reinstate this product.")
-        if product.status == "suspended" and not has_valid_evidence(product, today):
-            raise ValidationError("The product has no valid certificate or test report.",
-                                  {"certificate": "Add a valid certificate first."})
-        if product.suspension_kind == "review" and not policy.is_reviewer(actor):
-            raise PermissionDenied("A reviewer suspended this product; a reviewer must reinstate it.")
-        _transition(product, ("suspended",), "listed", "product.reinstate", actor, suspended_reason=None,
-                    suspension_kind=None)
-    return product
-
-
-def add_certificate(actor, product_id, data: dict) -> Certificate:
-    with unit_of_work():
-        product = _product_for_edit(actor, product_id)
-        upsert_product(product.supplier, {"certificate": data}, actor, product=product)
-        cert = next(c for c in product.certificates if c.number == str(data.get("number")).strip())
-    return cert
-
-
-def add_test_report(actor, product_id, data: dict) -> TestReport:
-    with unit_of_work():
-        product = _product_for_edit(actor, product_id)
-        upsert_product(product.supplier, {"test_report": data}, actor, product=product)
-        report = next(r for r in product.test_reports if r.number == str(data.get("number")).strip())
-    return report
-
-
-def add_carbon(actor, product_id, data: dict) -> CarbonDeclaration:
-    with unit_of_work():
-        product = _product_for_edit(actor, product_id)
-        upsert_product(product.supplier, {"carbon": data}, actor, product=product)
-    return product.current_carbon()
-
-
-def set_certificate_status(actor, certificate_id, status, *, today=None) -> Certificate:
-    """A reviewer records a certification body's decision (suspended, revoked, valid).
-
-    A listed product left without a valid certificate is suspended, with a notice.
-    """
-    today = today or today_cn()
-    if status not in ("valid", "suspended", "revoked", "expired"):
-        raise ValidationError("Unknown certificate status.", {"status": "One of valid, suspended, revoked, expired."})
-    if not policy.is_reviewer(actor):
-        raise PermissionDenied("Only platform reviewers can change a certificate's status.")
-    with unit_of_work():
-        cert = db.session.get(Certificate, certificate_id)
-        if cert is None:
-            raise NotFound("No such certificate.")
-        before = {"status": cert.status}
-        cert.status = status
-        cert.changed_on = today
-        cert.product.updated_at = utcnow()
-        audit_log.record("certificate.status", cert, before=before, after={"status": status}, actor=actor)
-        product = cert.product
-        if product.status in ("listed", "verified") and not any(c.is_valid_on(today) for c in product.certificates):
-            reason = f"Certificate {cert.number} {status}."
-            _transition(product, (product.status,), "suspended", "product.suspend", actor, suspended_reason=reason,
-                        suspension_kind="certificate")
-            notify_supplier(product, "product_suspended", f"Product {product.sku} was suspended", reason)
-    return cert
-
-
-def attach_document(actor, product_id, stream, filename, kind="other", *, certificate_id=None,
-                    test_report_id=None) -> Document:
-    """Store an uploaded file (deduplicated by hash) and link it to the product."""
-    if kind not in ("certificate", "test_report", "other"):
-        raise ValidationError("Unknown document kind.", {"kind": "One of certificate, test_report, other."})
-    with unit_of_work():
-        product = _product_for_edit(actor, product_id)
-        doc = store_document(stream, filename, uploaded_by=actor)
-        if doc.id is None:
-            db.session.flush()
-        link = next((lk for lk in product.document_links if lk.document_id == doc.id), None)
-        if link is None:
-            link = ProductDocument(document=doc, kind=kind)
-            product.document_links.append(link)
-        else:
-            link.kind = kind
-        for cert in product.certificates:
-            if certificate_id is not None and cert.id == int(certificate_id):
-                cert.document_id = doc.id
-        for rep in product.test_reports:
-            if test_report_id is not None and rep.id == int(test_report_id):
-                rep.document_id = doc.id
-        product.updated_at = utcnow()
-        audit_log.record("product.attach_document", product,
-                     after={"document": doc.sha256, "kind": kind, "name": doc.original_name}, actor=actor)
-    return doc
-
-
-# --- queries -------------------------------------------------------------------------------
-
-def supplier_products(supplier_id, *, status=None, page=1, per_page=50):
-    q = select(Product).where(Product.supplier_id == supplier_id)
-    if status:
-        q = q.where(Product.status == status)
-    return _page(q.order_by(Product.updated_at.desc(), Product.id.desc()), page, per_page)
-
-
-def public_products(*, category_id=None, page=1, per_page=50, today=None):
-    """Listed products, leaving out those whose certificate lapsed (they count as suspended)."""
-    q = select(Product).where(Product.status == "listed", not_lapsed_clause(today or today_cn()))
-    if category_id:
-        q = q.where(Product.category_id == category_id)
-    return _page(q.order_by(Product.id.desc()), page, per_page)
-
-
-def _page(query, page, per_page):
-    page = max(1, int(page or 1))
-    per_page = max(1, min(200, int(per_page or 50)))
-    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique().scalars().all()
-    return items, total
-
-
-def refresh_all_verdicts(*, category_id=None, batch=500, today=None, progress=None) -> int:
-    """Recompute stored verdicts of every product (e.g. when a new standard version takes effect).
-
-    Commits per batch; returns the number of products evaluated. `progress(done, total)` is
-    called after each batch (a job's progress bar).
-    """
-    from sqlalchemy.orm import selectinload
-
-    today = today or today_cn()
-    q = select(Product.id).order_by(Product.id)
-    if category_id:
-        q = q.where(Product.category_id == category_id)
-    ids = db.session.execute(q).scalars().all()
-    cache: dict = {}
-    cities = pilot_cities()
-    for start in range(0, len(ids), batch):
-        with unit_of_work():
-            loaded = db.session.execute(
-                select(Product).where(Product.id.in_(ids[start:start + batch]))
-                .options(selectinload(Product.indicator_values), selectinload(Product.carbon_declarations),
-                         selectinload(Product.verdicts))).unique().scalars().all()
-            for product in loaded:
-                refresh_verdicts(product, cities=cities, rules_cache=cache, today=today)
-            audit_log.record("product.refresh_verdicts", object_type="products",
-                             object_id=f"{ids[start]}..{ids[start:start + batch][-1]}",
-                             after={"count": len(loaded), "on": today.isoformat()})
-        for product in loaded:  # bounded memory; other objects in the session are left alone
-            db.session.expunge(product)
-        if progress:
-            progress(min(start + batch, len(ids)), len(ids))
-    return len(ids)
-
-
-def duplicate_certificate_numbers() -> dict:
-    """Certificate numbers held by products of more than one supplier: {number: [products]}."""
-    dup_numbers = select(Certificate.number).join(Product).group_by(Certificate.number).having(
-        func.count(func.distinct(Product.supplier_id)) > 1)
-    rows = db.session.execute(
-        select(Certificate.number, Product).join(Product, Certificate.product_id == Product.id)
-        .where(Certificate.number.in_(dup_numbers)).order_by(Certificate.number, Product.id)
-    ).unique().all()
-    out: dict = {}
-    for number, product in rows:
-        out.setdefault(number, []).append(product)
-    return out
-
-
-def review_queue():
-    """Submitted products, oldest first, each with its duplicate-certificate flags."""
-    products = db.session.execute(
-        select(Product).where(Product.status == "submitted").order_by(Product.submitted_at, Product.id)
-    ).unique().scalars().all()
-    dups = duplicate_certificate_numbers()
-    flags = {}
-    for product in products:
-        numbers = sorted({c.number for c in product.certificates if c.number in dups})
-        if numbers:
-            flags[product.id] = {n: [p for p in dups[n] if p.supplier_id != product.supplier_id] for n in numbers}
-    return products, flags, dups

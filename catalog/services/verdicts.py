@@ -7,7 +7,6 @@ stored in `ProductVerdict` (one row per product and city) so search can filter o
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import statistics
 
 from sqlalchemy import func, select
@@ -17,9 +16,9 @@ from core.extensions import db
 from core.models import City
 from core.timeutil import utcnow
 
-from catalog.services.standards import today_cn
 from catalog import compliance
 from catalog.models.products import CarbonDeclaration, Product, ProductVerdict
+from catalog.services.standards import today_cn
 
 PILOT_CITIES = ("nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan")
 

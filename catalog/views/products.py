@@ -4,8 +4,6 @@ Views are thin: parse the form, call `catalog.services.products`, render.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,11 +12,10 @@ from sqlalchemy import select
 
 from core import nav
 from core import roles as R
-from core.errors import NotFound, PermissionDenied, ServiceError
+from core.errors import NotFound, ServiceError
 from core.extensions import db
 from core.policy import roles_required
 
-from catalog.services.standards import today_cn
 from catalog import bp, policy
 from catalog.forms.products import (
     ActionForm,
@@ -31,6 +28,7 @@ from catalog.forms.products import (
 from catalog.models.products import Certificate, ProductDocument
 from catalog.services import products as svc
 from catalog.services.documents import document_path
+from catalog.services.standards import today_cn
 from catalog.services.verdicts import (
     carbon_chart,
     carbon_comparison,
@@ -405,5 +403,3 @@ def _register_policies():
 
 _register_policies()
 
-
-__all__ = ["compliance_matrix", "PermissionDenied"]
