@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 MAX_PRICE_FEN = 10**15
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters other than tab/newline
 _TRUE = {"true", "yes", "1", "y", "是"}
 _FALSE = {"false", "no", "0", "n", "否"}
 
@@ -35,7 +36,7 @@ def text(data: dict, key: str, errors: dict, *, max_len: int, required: bool = F
     if len(value) > max_len:
         errors[field] = f"At most {max_len} characters."
         return None
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+    if _CONTROL.search(value):
         errors[field] = "Contains control characters."
         return None
     return value

@@ -351,3 +351,9 @@ def test_text_and_boolean_indicator_values(catalog, svc, db):
     assert product.indicator_dict()["apeo_free"] == ("true", "")
     # 45000 mg/L is 45 g/L: converted by the engine, passes the 80 g/L limit everywhere.
     assert {v.verdict for v in product.verdicts} == {"pass"}
+
+
+def test_control_characters_in_text_are_refused(catalog, svc):
+    with pytest.raises(ValidationError) as err:
+        svc.create_product(supplier_user(), window_data(name_en="Window\x07bell"))
+    assert "control characters" in err.value.fields["name_en"]
