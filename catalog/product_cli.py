@@ -49,6 +49,7 @@ def refresh_verdicts_command(category):
 
 def _register_demo():
     from catalog import demo_products
+    from catalog import product_schedule  # noqa: F401  (daily expiry thread in the embedded default)
 
     demo_products.register()
 
