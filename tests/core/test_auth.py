@@ -119,3 +119,16 @@ def test_pages_have_no_inline_script(client):
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert ' style="' not in html, path
+
+
+def test_every_linked_asset_is_served(client):
+    """CSS/JS ship with the app or a package (no CDN) and every reference resolves."""
+    user = make_user()
+    login(client, user)
+    for path in ("/", "/home", "/account"):
+        html = client.get(path).get_data(as_text=True)
+        refs = re.findall(r'<(?:link[^>]+href|script[^>]+src)="([^"]+)"', html)
+        assert refs, path
+        for ref in refs:
+            assert ref.startswith("/"), f"external asset {ref}"
+            assert client.get(ref).status_code == 200, ref
