@@ -125,7 +125,7 @@ def test_every_linked_asset_is_served(client):
     """CSS/JS ship with the app or a package (no CDN) and every reference resolves."""
     user = make_user()
     login(client, user)
-    for path in ("/", "/home", "/account"):
+    for path in ("/login", "/home", "/account"):
         html = client.get(path).get_data(as_text=True)
         refs = re.findall(r'<(?:link[^>]+href|script[^>]+src)="([^"]+)"', html)
         assert refs, path
