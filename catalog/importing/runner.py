@@ -17,6 +17,7 @@ One audit event per successful run (`catalog.import`, with the file's SHA-256 an
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import time
@@ -35,6 +36,7 @@ from catalog.importing.readers import DEFAULT_MAX_ROWS, FileRejected, Table, ope
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 500
+GC_EVERY_CHUNKS = 20
 MAX_REPORTED_ISSUES = 1000
 Progress = Callable[[int, int, str], None]
 
@@ -247,6 +249,7 @@ def write(table: Table, header: Header, supplier, actor, result: ImportResult, *
     writer = _Writer(supplier, actor, header, result, partial, progress)
     buffer: list[tuple[int, dict]] = []
     header_seen = False
+    chunks = 0
     try:
         for n, cells in table.rows():
             if is_blank_row(cells):
@@ -258,6 +261,12 @@ def write(table: Table, header: Header, supplier, actor, result: ImportResult, *
             if len(buffer) >= chunk_rows:
                 writer.chunk(buffer)
                 buffer = []
+                chunks += 1
+                if chunks % GC_EVERY_CHUNKS == 0:
+                    # Written products are reference cycles (product <-> children); in a long import
+                    # they pile up in the oldest GC generation between the interpreter's rare full
+                    # collections, so memory would grow with the file without this.
+                    gc.collect()
         if buffer:
             writer.chunk(buffer)
     except _Abort:
