@@ -116,7 +116,7 @@ def reinstate_product(actor, product_id, *, today=None) -> Product:
     """suspended -> listed, by a reviewer or the owner, once the evidence is valid again."""
     today = today or today_cn()
     with unit_of_work():
-        product = get_product(product_id)
+        product = get_product(product_id, lock=True)
         if not (policy.is_reviewer(actor) or policy.can_edit_product(actor, product)):
             raise PermissionDenied("You cannot reinstate this product.")
         if product.status == "suspended" and not has_valid_evidence(product, today):
@@ -175,12 +175,12 @@ def set_certificate_status(actor, certificate_id, status, *, today=None) -> Cert
         cert = db.session.get(Certificate, certificate_id)
         if cert is None:
             raise NotFound("No such certificate.")
+        product = get_product(cert.product_id, lock=True)  # serialise with other changes to the product
         before = {"status": cert.status}
         cert.status = status
         cert.changed_on = today
-        cert.product.updated_at = utcnow()
+        product.updated_at = utcnow()
         audit_log.record("certificate.status", cert, before=before, after={"status": status}, actor=actor)
-        product = cert.product
         if product.status in ("listed", "verified") and not any(c.is_valid_on(today) for c in product.certificates):
             reason = f"Certificate {cert.number} {status}."
             _transition(product, (product.status,), "suspended", "product.suspend", actor, suspended_reason=reason,

@@ -357,3 +357,41 @@ def test_control_characters_in_text_are_refused(catalog, svc):
     with pytest.raises(ValidationError) as err:
         svc.create_product(supplier_user(), window_data(name_en="Window\x07bell"))
     assert "control characters" in err.value.fields["name_en"]
+
+
+@pytest.mark.postgres
+def test_concurrent_verifications_are_serialised(catalog, svc, db, app):
+    """Two reviewers verify the same submission at once: one wins, the other gets a Conflict."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locking is proven on PostgreSQL")
+    supplier, r1, r2 = supplier_user(), reviewer_user(), reviewer_user()
+    pid = svc.create_product(supplier, window_data()).id
+    svc.submit_product(supplier, pid)
+    ids = (r1.id, r2.id)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def verify(user_id):
+        from core.models import User
+
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            barrier.wait(timeout=10)
+            try:
+                svc.verify_product(user, pid)
+                outcomes.append("ok")
+            except Conflict:
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=verify, args=(uid,)) for uid in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    count = db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.action == "product.verify")).scalar_one()
+    assert count == 1
