@@ -308,3 +308,28 @@ def test_cli_new_standard_version(app, seeded, tmp_path):
     changes.write_text("{not json", encoding="utf-8")
     broken = runner.invoke(args=["catalog", "new-standard-version", "2025", "--effective-from", future, "--changes", str(changes)])
     assert broken.exit_code != 0 and "not valid JSON" in broken.output
+
+
+def test_draft_version_is_editable_and_applies_only_once_published(seeded):
+    today = dt.date(2026, 3, 1)
+    draft = svc.create_new_version("2025", dt.date(2026, 4, 1), today=today, publish=False,
+                                   rule_changes=[{"category": "taps", "key": "flow_rate", "comparison": "<=", "limit": 0.1,
+                                                  "unit": "L/s", "kind": "green"}])
+    assert draft.status == "draft"
+    assert svc.current_version("2025", dt.date(2026, 5, 1)).number == 1
+    # a draft's rules may still be corrected in place
+    rule = db.session.execute(select(IndicatorRule).where(IndicatorRule.version_id == draft.id,
+                                                          IndicatorRule.key == "flow_rate")).scalar_one()
+    rule.limit = 0.11
+    db.session.commit()
+    svc.publish_version(draft.id, today=today)
+    v, taps = _u("taps", "qingdao", dt.date(2026, 5, 1))
+    assert v.id == draft.id and taps["flow_rate"].limit == 0.11
+    with pytest.raises(ValidationError):
+        svc.publish_version(draft.id, today=today)
+    rule = db.session.get(IndicatorRule, rule.id)
+    rule.limit = 0.5
+    with pytest.raises(ImmutableVersionError):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "standard.version_publish")) == 1
