@@ -5,7 +5,7 @@ import os
 import uuid
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, render_template, send_file, stream_with_context, url_for
+from flask import Response, abort, current_app, redirect, render_template, send_file, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
