@@ -53,6 +53,9 @@ def submit_product(actor, product_id, *, today=None) -> Product:
         product = product_for_edit(actor, product_id)
         if product.status not in ("draft", "rejected"):
             raise Conflict(f"Only draft or rejected products can be submitted; this one is {product.status}.")
+        if getattr(product.supplier, "status", "verified") != "verified":
+            raise PermissionDenied("Your organisation must be verified by the platform before its products "
+                                   "can be submitted for review.")
         missing = {}
         if not product.indicator_values:
             missing["indicators"] = "Declare the product's indicator values."

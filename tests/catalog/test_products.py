@@ -395,3 +395,12 @@ def test_concurrent_verifications_are_serialised(catalog, svc, db, app):
     assert sorted(outcomes) == ["conflict", "ok"]
     count = db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.action == "product.verify")).scalar_one()
     assert count == 1
+
+
+def test_unverified_supplier_may_draft_but_not_submit(catalog, svc, db):
+    user = supplier_user(status="pending")
+    product = svc.create_product(user, window_data())
+    with pytest.raises(PermissionDenied) as err:
+        svc.submit_product(user, product.id)
+    assert "verified" in err.value.message
+    assert _product(db, product.id).status == "draft"
