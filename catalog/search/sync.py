@@ -34,6 +34,9 @@ from .models import SearchOutbox
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# Callbacks `f(product_ids)` run right after a delivery's bulk call returned (with SEARCH_REFRESH
+# "wait_for"/true the documents are searchable from that moment): used by the benchmark.
+DELIVERY_LISTENERS: list = []
 
 
 def _session(app) -> Session:
@@ -106,6 +109,8 @@ def send(app, session: Session, product_ids: list[int], index: Optional[str] = N
         # require_alias: never let a write auto-create a dynamically mapped index under the alias name
         # (the alias is missing while the embedded engine's first build runs; rows then retry).
         response = search_engine.bulk(ops, refresh=refresh, require_alias=(index == search_engine.alias))
+        for listener in list(DELIVERY_LISTENERS):
+            listener(list(product_ids))
         return bulk_failures(response)
 
 
