@@ -195,7 +195,6 @@ def facet_labels(result: SearchResult, locale: str) -> dict[str, dict]:
     if sups:
         for o in db.session.execute(select(Organisation).where(Organisation.id.in_(sups))).scalars():
             labels["supplier"][str(o.id)] = name(o)
-    cities = wanted("city", req.cities) | ({req.badge_city} if req.badge_city else set())
     all_cities = db.session.execute(select(City).order_by(City.id)).scalars().all()
     for c in all_cities:
         labels["city"][c.code] = name(c)
@@ -205,7 +204,6 @@ def facet_labels(result: SearchResult, locale: str) -> dict[str, dict]:
             continue
         for v in result.facets.get(facet, []):
             v.label = mapping.get(str(v.value), str(v.value))
-    _ = cities
     return labels
 
 
