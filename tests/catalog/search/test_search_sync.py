@@ -347,3 +347,28 @@ def test_savepoint_rollback_keeps_the_outer_transactions_changes(search_env, cat
     written = set(db.session.execute(select(SearchOutbox.entity_id).where(SearchOutbox.id > start)).scalars())
     assert a in written
     assert db.session.get(Product, a).name_en == "Outer change"
+
+
+def test_sync_follow_worker_delivers_pending_changes(search_env, catalog):
+    """`flask search sync --follow` (the production worker without Redis) delivers what is pending."""
+    import time
+
+    from catalog.models import Product
+
+    search_env.config["SEARCH_SYNC_MODE"] = "off"
+    product = _product(catalog)
+    product.name_en = "Osmium skylight"
+    db.session.commit()
+    assert sync.backlog() == 1 and product.id not in _ids(q="osmium")
+    stop = threading.Event()
+    worker = threading.Thread(target=sync.follow, args=(search_env,), kwargs={"poll": 0.05, "stop": stop})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while sync.backlog() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(10)
+    assert sync.backlog() == 0
+    assert product.id in _ids(q="osmium")
