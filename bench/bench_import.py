@@ -181,8 +181,15 @@ def main(argv=None) -> int:
             for label, p in runs:
                 sampler = PeakSampler()
                 sampler.start()
+                marks = {}
+
+                def progress(done, total, phase, sampler=sampler, marks=marks):
+                    if phase == "commit":  # peak while streaming rows, before the final commit
+                        marks["before_commit"] = max(sampler.peak, rss_mb())
+
                 t = time.perf_counter()
-                result = run_import(p, supplier, None, partial=args.partial, chunk_rows=args.chunk_rows)
+                result = run_import(p, supplier, None, partial=args.partial, chunk_rows=args.chunk_rows,
+                                    progress=progress)
                 elapsed = time.perf_counter() - t
                 sampler.running = False
                 sampler.join()
@@ -191,11 +198,13 @@ def main(argv=None) -> int:
                     return 1
                 print(f"{label:>6}: {result.rows:,} rows in {elapsed:.1f} s = {result.rows / elapsed:,.0f} rows/s "
                       f"(created {result.created:,}, updated {result.updated:,}); peak RSS {sampler.peak:.0f} MiB "
-                      f"(+{sampler.peak - base_rss:.0f} MiB over {base_rss:.0f} MiB after a 1,000-row warm-up)")
+                      f"(+{sampler.peak - base_rss:.0f} MiB over {base_rss:.0f} MiB after a 1,000-row warm-up; "
+                      f"+{marks.get('before_commit', 0) - base_rss:.0f} MiB while streaming rows, before the final commit)")
                 tm = result.timings
-                print(f"        time split: scan {tm['scan']:.1f} s, product service (validate + build + verdicts) "
-                      f"{tm['service']:.1f} s, flush/commit {tm['flush']:.1f} s, "
-                      f"other {tm['total'] - tm['scan'] - tm['service'] - tm['flush']:.1f} s")
+                rest = tm["total"] - sum(tm[k] for k in ("scan", "preload", "service", "flush", "commit"))
+                print(f"        time split: scan {tm['scan']:.1f} s, preload existing {tm['preload']:.1f} s, product service "
+                      f"(validate + build + verdicts) {tm['service']:.1f} s, flush {tm['flush']:.1f} s, "
+                      f"final audit + commit {tm['commit']:.1f} s, parsing and the rest {rest:.1f} s")
             print(f"max RSS of the process (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
             db.session.remove()
             db.engine.dispose()

@@ -35,6 +35,8 @@ def import_command(file, credit_code, partial, max_rows):
     show = sys.stderr.isatty()
 
     def progress(done, total, phase):
+        if phase == "commit":
+            return
         if phase == "scan":
             if show:
                 click.echo(f"\rchecking: {done:,} rows", nl=False, err=True)
