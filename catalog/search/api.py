@@ -151,6 +151,8 @@ openapi.spec("/products/search", "get", {
         _one("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (page x per_page <= 10000)."),
         _one("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20}, "Hits per page."),
         _one("search_after", {"type": "string"}, "Cursor from `next_search_after` for deep paging."),
+        _one("facets", {"type": "boolean", "default": True}, "Set to false to skip facet counts (faster; "
+             "`facets` is then empty), e.g. on later pages of a search_after walk."),
     ],
     "responses": {
         "200": {"description": "Results", "content": {"application/json": {"schema": {

@@ -29,7 +29,7 @@ FIRE_CLASSES = ("A", "A1", "A2", "B1", "B2", "B3")
 
 MULTI = ("group", "category", "stars", "city", "supplier", "fire_class")
 SINGLE = ("q", "price_min", "price_max", "gwp_min", "gwp_max", "expiring", "sort", "page", "per_page",
-          "search_after", "verdict_city")
+          "search_after", "verdict_city", "facets")
 KNOWN = frozenset(MULTI + SINGLE)
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -210,6 +210,10 @@ def parse_search_args(args: Any, viewer: Viewer = Viewer(), *, ignore: Iterable[
     if raw_exp not in _TRUE | _FALSE:
         raise ValidationError("Parameter 'expiring' must be true or false.", fields={"expiring": "not a boolean"})
 
+    raw_facets = (_single(args, "facets") or "true").strip().lower()
+    if raw_facets not in _TRUE | _FALSE:
+        raise ValidationError("Parameter 'facets' must be true or false.", fields={"facets": "not a boolean"})
+
     sort = (_single(args, "sort") or "relevance").strip() or "relevance"
     if sort not in SORTS:
         raise ValidationError(f"Unknown sort '{sort[:40]}'; use one of {', '.join(SORTS)}.",
@@ -259,6 +263,7 @@ def parse_search_args(args: Any, viewer: Viewer = Viewer(), *, ignore: Iterable[
         per_page=per_page,
         search_after=cursor,
         verdict_city=verdict_city,
+        facets=raw_facets in _TRUE,
         viewer=viewer,
     )
 

@@ -105,6 +105,7 @@ class SearchRequest:
     per_page: int = 20
     search_after: Optional[tuple] = None
     verdict_city: Optional[str] = None
+    facets: bool = True  # False: hits only (cheaper; e.g. API clients paging with search_after)
     viewer: Viewer = field(default_factory=Viewer)
 
     @property
@@ -314,7 +315,6 @@ def build_search(req: SearchRequest) -> dict:
 
     body: dict[str, Any] = {
         "query": query,
-        "aggs": facet_aggs(req),
         "sort": sort_clause(req.sort),
         "size": req.per_page,
         "track_total_hits": True,
@@ -326,6 +326,8 @@ def build_search(req: SearchRequest) -> dict:
             "fields": {f: {} for f in HIGHLIGHT_FIELDS},
         },
     }
+    if req.facets:
+        body["aggs"] = facet_aggs(req)
     # Relevance without text scores everything alike; sorting ties go to the newest.
     if req.sort == "relevance" and not must:
         body["sort"] = sort_clause("newest")

@@ -145,7 +145,7 @@ def search(req: SearchRequest) -> SearchResult:
     total = response["hits"]["total"]["value"] if isinstance(response["hits"]["total"], dict) \
         else int(response["hits"]["total"])
     cursor = encode_cursor(hits[-1].sort) if hits and len(hits) == req.per_page and hits[-1].sort else None
-    return SearchResult(request=req, total=total, hits=hits, facets=parse_facets(req, response.get("aggregations", {})),
+    return SearchResult(request=req, total=total, hits=hits, facets=parse_facets(req, response.get("aggregations", {})) if req.facets else {},
                         took=int(response.get("took", 0)), next_cursor=cursor)
 
 

@@ -175,3 +175,8 @@ def test_mapping_file_is_strict_and_has_the_filter_fields():
         if "field" in d and isinstance(d["field"], str):
             used.add(d["field"])
     assert used - {"_score"} <= set(props), used - set(props)
+
+
+def test_facets_can_be_skipped():
+    assert "aggs" not in Q.build_search(SearchRequest(q="x", facets=False))
+    assert "aggs" in Q.build_search(SearchRequest(q="x"))
