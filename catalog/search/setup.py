@@ -40,8 +40,13 @@ def init_app(app, engine) -> None:
     reindex_on_start = cfg.get("SEARCH_REINDEX_ON_START")
     if reindex_on_start is None:
         reindex_on_start = bool(cfg.get("SEARCH_EMBEDDED")) and not cfg.get("TESTING")
+    server = _is_server_process() and not cfg.get("TESTING")
     if reindex_on_start and _is_server_process():
         start_background_build(app, engine)
+    elif server and cfg.get("SEARCH_SYNC_MODE") == "thread":
+        # Deliver rows other processes left pending (imports, seeding, the expiry job) even
+        # before this process commits anything itself.
+        sync.dispatcher_for(app).start()
 
 
 def _is_server_process() -> bool:
