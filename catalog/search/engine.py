@@ -102,10 +102,8 @@ class SearchEngine:
         app.extensions["search_engine.state"] = {"client": None, "client_key": None, "index_state": "unknown",
                                                  "index_message": ""}
         self.app = app
-        try:
-            from . import setup as _setup  # outbox events, CLI, blueprints, dispatcher
-        except ImportError:  # pragma: no cover - partial checkouts
-            return
+        from . import setup as _setup  # outbox events, CLI, blueprints, dispatcher
+
         _setup.init_app(app, self)
 
     # ------------------------------------------------------------------ client
