@@ -146,6 +146,14 @@ class _Writer:
         self.ctx = make_upsert_context(supplier, preload_products=False)
         self.seen: dict[str, int] = {}
         self.done = 0
+        # The supplier's SKUs before this import, read once. A per-chunk "which of these exist?"
+        # query slows down chunk after chunk on PostgreSQL (no planner statistics for rows
+        # inserted earlier in the same transaction); SKUs written by this import are in `seen`.
+        from catalog.models.products import Product
+
+        self.before: set[str] = set(db.session.execute(
+            select(Product.sku).where(Product.supplier_id == self.supplier_id)
+            .execution_options(yield_per=5000)).scalars())
 
     def _upsert(self, row: int, data: dict, existing: set) -> bool:
         from catalog.services.products import upsert_product
@@ -183,17 +191,10 @@ class _Writer:
         self.ctx.products = {}
 
     def _preload(self, skus: list[str]) -> set[str]:
-        """Load the chunk's existing products (one query, via the product service); their SKUs."""
-        from catalog.models.products import Product
-
+        """Load the chunk's products that existed before this import (via the product service)."""
         t = time.perf_counter()
         self.ctx.products = {}
-        # A cheap probe first: chunks of new SKUs (the usual case) then skip the ORM load. (On
-        # PostgreSQL the planner has no statistics for rows inserted earlier in this transaction,
-        # and the full load with its joins gets slower with every chunk.)
-        found = list(db.session.execute(
-            select(Product.sku).where(Product.supplier_id == self.supplier_id, Product.sku.in_(skus))).scalars()) \
-            if skus else []
+        found = [s for s in skus if s in self.before]
         if found:
             self.ctx.preload(found)
         self.result.timings["preload"] += time.perf_counter() - t
