@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+PYTEST_ARGS ?= -n auto
 export FLASK_APP := wsgi.py
 
 .PHONY: run test venv translations extract-messages bench clean
