@@ -151,9 +151,8 @@ class _Writer:
         # inserted earlier in the same transaction); SKUs written by this import are in `seen`.
         from catalog.models.products import Product
 
-        self.before: set[str] = set(db.session.execute(
-            select(Product.sku).where(Product.supplier_id == self.supplier_id)
-            .execution_options(yield_per=5000)).scalars())
+        self.before: dict[str, int] = {sku: pid for sku, pid in db.session.execute(
+            select(Product.sku, Product.id).where(Product.supplier_id == self.supplier_id))}
 
     def _upsert(self, row: int, data: dict, existing: set) -> bool:
         from catalog.services.products import upsert_product
@@ -192,11 +191,22 @@ class _Writer:
 
     def _preload(self, skus: list[str]) -> set[str]:
         """Load the chunk's products that existed before this import (via the product service)."""
+        from sqlalchemy.orm import selectinload
+
+        from catalog.models.products import Product
+
         t = time.perf_counter()
         self.ctx.products = {}
-        found = [s for s in skus if s in self.before]
-        if found:
-            self.ctx.preload(found)
+        ids = [self.before[s] for s in skus if s in self.before]
+        if ids:
+            # By primary key (the same evidence as UpsertContext.preload loads): PostgreSQL may
+            # otherwise plan the SKU lookup as a scan of all the supplier's products.
+            rows = db.session.execute(
+                select(Product).where(Product.id.in_(ids))
+                .options(selectinload(Product.indicator_values), selectinload(Product.certificates),
+                         selectinload(Product.test_reports), selectinload(Product.carbon_declarations))
+            ).unique().scalars()
+            self.ctx.products = {p.sku: p for p in rows}
         self.result.timings["preload"] += time.perf_counter() - t
         return set(self.ctx.products)
 
