@@ -116,10 +116,7 @@ def product_new():
         try:
             product = svc.create_product(current_user, form.to_data())
         except ServiceError as exc:
-            leftover = apply_service_errors(form, exc.fields)
-            flash(_(exc.message), "danger")
-            for message in leftover:
-                flash(message, "danger")
+            _show_service_error(form, exc)
             status = 400
         else:
             flash(_("Draft saved."), "success")
@@ -143,10 +140,7 @@ def product_edit(pid):
         try:
             svc.update_product(current_user, product.id, form.to_data())
         except ServiceError as exc:
-            leftover = apply_service_errors(form, exc.fields)
-            flash(_(exc.message), "danger")
-            for message in leftover:
-                flash(message, "danger")
+            _show_service_error(form, exc)
             status = 400
         else:
             flash(_("Saved."), "success")
@@ -154,6 +148,14 @@ def product_edit(pid):
     else:
         status = 400
     return _render_editor(product, form), status
+
+
+def _show_service_error(form, exc):
+    """Field messages inline on the form; the summary and any unplaced messages as flashes."""
+    leftover = apply_service_errors(form, exc.fields)
+    flash(_(exc.message), "danger")
+    for message in leftover:
+        flash(message, "danger")
 
 
 def _hints(category):
