@@ -306,16 +306,8 @@ def _queue_children(product, declared, cert, report, carbon, ctx, today) -> None
     deferred.queue(product, "carbon_declarations",
                    [{**data["carbon"], "created_at": now}] if data.get("carbon") else [])
     if ctx.refresh:
-        carbon = data.get("carbon")
-        try:
-            memo_key = (tuple((k, type(n), n, t, u) for k, (n, t, u) in declared.items()),
-                        None if carbon is None else (type(carbon["gwp_a1a3"]), carbon["gwp_a1a3"],
-                                                     carbon["declared_unit"]))
-            hash(memo_key)
-        except (TypeError, KeyError):
-            memo_key = None
         refresh_verdicts(product, rules_cache=ctx.rules_cache, cities=ctx.cities, today=today, defer=True,
-                         values=values_from(declared, carbon), memo_key=memo_key)
+                         values=values_from(declared, data.get("carbon")))
 
 
 def _set_indicators(product: Product, declared: dict) -> bool:

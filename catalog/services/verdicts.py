@@ -153,28 +153,8 @@ def compute_verdicts(product: Product, *, cities=None, rules_cache=None, today=N
     return out
 
 
-_MEMO_MAX = 2_000
-
-
-def _memo(rules_cache, product, cities, today, memo_key):
-    """Bulk imports: verdict rows already computed for the same category and inputs (pure result).
-
-    `memo_key` identifies the declared inputs; the rows (and their details) are shared between
-    products and only ever serialised, never changed. Bounded so memory stays flat.
-    """
-    if rules_cache is None or memo_key is None or cities is None:
-        return None
-    store = rules_cache.setdefault("verdict_memo", {})
-    key = (product.category.id if product.category is not None else None, today,
-           tuple(c.id for c in cities), memo_key)
-    rows = store.get(key)
-    if rows is None and len(store) >= _MEMO_MAX:
-        store.clear()
-    return {"store": store, "key": key, "rows": rows}
-
-
 def refresh_verdicts(product: Product, *, cities=None, rules_cache=None, today=None, defer=False,
-                     values=None, memo_key=None) -> None:
+                     values=None) -> None:
     """Recompute and store the product's verdict for every pilot city (no commit).
 
     A city with no rules for the category has verdict `incomplete` (nothing proves compliance).
@@ -182,19 +162,13 @@ def refresh_verdicts(product: Product, *, cities=None, rules_cache=None, today=N
     not yet flushed product) the rows are queued in `catalog.services.deferred` and inserted in
     bulk when the session flushes; `values` then gives the declared values.
     """
+    rows = compute_verdicts(product, cities=cities, rules_cache=rules_cache, today=today, values=values)
     now = utcnow()
     if defer:
         from catalog.services import deferred
 
-        memo = _memo(rules_cache, product, cities, today, memo_key)
-        rows = memo.get("rows") if memo is not None else None
-        if rows is None:
-            rows = compute_verdicts(product, cities=cities, rules_cache=rules_cache, today=today, values=values)
-            if memo is not None:
-                memo["store"][memo["key"]] = rows
         deferred.queue(product, "product_verdicts", [{**r, "evaluated_at": now} for r in rows])
         return
-    rows = compute_verdicts(product, cities=cities, rules_cache=rules_cache, today=today, values=values)
     existing = {v.city_id: v for v in product.verdicts}
     city_objs = {c.id: c for c in (cities or [])}
     for r in rows:
