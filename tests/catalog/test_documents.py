@@ -8,24 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import ValidationError
-from tests.catalog.product_helpers import reviewer_user, seed_catalog, supplier_user, window_data
+from tests.catalog.product_helpers import reviewer_user, supplier_user, window_data
 from tests.factories import login
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64
-
-
-@pytest.fixture
-def catalog(app):
-    seed_catalog()
-
-
-@pytest.fixture
-def svc():
-    from catalog.services import products
-
-    return products
 
 
 @pytest.fixture

@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalog.product_helpers import listed_product, reviewer_user, seed_catalog, supplier_user, window_data
+from tests.catalog.product_helpers import listed_product, reviewer_user, supplier_user, window_data
 from tests.factories import api_token, auth_header
-
-
-@pytest.fixture
-def catalog(app):
-    seed_catalog()
 
 
 def _json(client, method, url, token=None, **kw):

@@ -8,19 +8,7 @@ from sqlalchemy import func, select
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.models import AuditEvent
-from tests.catalog.product_helpers import listed_product, reviewer_user, seed_catalog, supplier_user, window_data
-
-
-@pytest.fixture
-def catalog(app):
-    seed_catalog()
-
-
-@pytest.fixture
-def svc():
-    from catalog.services import products
-
-    return products
+from tests.catalog.product_helpers import listed_product, reviewer_user, supplier_user, window_data
 
 
 def _product(db, pid):

@@ -9,20 +9,8 @@ from sqlalchemy import func, select
 
 from core.errors import PermissionDenied, ValidationError
 from core.models import AuditEvent, Notice
-from tests.catalog.product_helpers import listed_product, reviewer_user, seed_catalog, supplier_user, window_data
+from tests.catalog.product_helpers import listed_product, reviewer_user, supplier_user, window_data
 from tests.factories import login
-
-
-@pytest.fixture
-def catalog(app):
-    seed_catalog()
-
-
-@pytest.fixture
-def svc():
-    from catalog.services import products
-
-    return products
 
 
 def _fresh(db, product):

@@ -8,20 +8,8 @@ from catalog.services.standards import today_cn
 import pytest
 from sqlalchemy import select
 
-from tests.catalog.product_helpers import listed_product, reviewer_user, seed_catalog, supplier_user, window_data
+from tests.catalog.product_helpers import listed_product, reviewer_user, supplier_user, window_data
 from tests.factories import login, make_role_user
-
-
-@pytest.fixture
-def catalog(app):
-    seed_catalog()
-
-
-@pytest.fixture
-def svc():
-    from catalog.services import products
-
-    return products
 
 
 def _form(**overrides):
