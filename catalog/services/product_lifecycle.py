@@ -132,36 +132,36 @@ def reinstate_product(actor, product_id, *, today=None) -> Product:
     return product
 
 
-def add_certificate(actor, product_id, data: dict) -> Certificate:
-    """Add (or, with a known number, update) a certificate; validated like any product change."""
+def _add_evidence(actor, product_id, part: str, data: dict, pick):
+    """One use case for a piece of evidence: validated like any product change, one commit.
+
+    `pick(product)` returns the row the caller asked for, read before the commit.
+    """
     from catalog.services.products import upsert_product
 
     with unit_of_work():
         product = product_for_edit(actor, product_id)
-        upsert_product(product.supplier, {"certificate": data}, actor, product=product)
-        cert = next(c for c in product.certificates if c.number == str(data.get("number")).strip())
-    return cert
+        upsert_product(product.supplier, {part: data}, actor, product=product)
+        return pick(product)
+
+
+def add_certificate(actor, product_id, data: dict) -> Certificate:
+    """Add (or, with a known number, update) a certificate."""
+    number = str(data.get("number")).strip()
+    return _add_evidence(actor, product_id, "certificate", data,
+                         lambda product: next(c for c in product.certificates if c.number == number))
 
 
 def add_test_report(actor, product_id, data: dict) -> TestReport:
     """Add (or, with a known number, update) a test report."""
-    from catalog.services.products import upsert_product
-
-    with unit_of_work():
-        product = product_for_edit(actor, product_id)
-        upsert_product(product.supplier, {"test_report": data}, actor, product=product)
-        report = next(r for r in product.test_reports if r.number == str(data.get("number")).strip())
-    return report
+    number = str(data.get("number")).strip()
+    return _add_evidence(actor, product_id, "test_report", data,
+                         lambda product: next(r for r in product.test_reports if r.number == number))
 
 
 def add_carbon(actor, product_id, data: dict) -> CarbonDeclaration:
     """Record a new carbon declaration (the latest one counts)."""
-    from catalog.services.products import upsert_product
-
-    with unit_of_work():
-        product = product_for_edit(actor, product_id)
-        upsert_product(product.supplier, {"carbon": data}, actor, product=product)
-    return product.current_carbon()
+    return _add_evidence(actor, product_id, "carbon", data, lambda product: product.current_carbon())
 
 
 def set_certificate_status(actor, certificate_id, status, *, today=None) -> Certificate:
