@@ -138,7 +138,7 @@ def main(argv=None) -> int:
         from flask_migrate import upgrade
 
         from config import Config
-        from core import create_app
+        from platform_app import create_app
         from core.extensions import db
         from tests.factories import make_city, make_org  # builders only; no pytest needed
 

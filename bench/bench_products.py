@@ -63,7 +63,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from config import TestConfig
-    from core import create_app
+    from platform_app import create_app
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url

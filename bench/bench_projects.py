@@ -64,7 +64,7 @@ def run(url: str, n_lines: int, n_records: int) -> None:
     from flask_migrate import upgrade
 
     from config import Config
-    from core import create_app
+    from platform_app import create_app
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = url

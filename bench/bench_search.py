@@ -273,7 +273,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from config import Config
-    from core import create_app
+    from platform_app import create_app
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = url

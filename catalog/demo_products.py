@@ -277,9 +277,3 @@ def _place_in_lifecycle(product: Product, n: int, rng, lapsed: bool, reviewer) -
         product.status, product.listed_at = "submitted", None
     if product.certificates and product.certificates[0].number.startswith("CGBM2024CQC001313"):
         product.status, product.listed_at = "submitted", None
-
-
-def register() -> None:
-    from core.demo import register_seeder
-
-    register_seeder("products", seed_products, order=20)

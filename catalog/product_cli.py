@@ -45,13 +45,3 @@ def refresh_verdicts_command(category):
 
         count = refresh_all_verdicts(category_id=category_id, progress=progress)
     click.echo(f"{count} product(s) evaluated.")
-
-
-def _register_demo():
-    from catalog import demo_products
-    from catalog import product_schedule  # noqa: F401  (daily expiry thread in the embedded default)
-
-    demo_products.register()
-
-
-_register_demo()

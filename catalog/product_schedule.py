@@ -10,8 +10,6 @@ import logging
 import os
 import threading
 
-from catalog import bp
-
 log = logging.getLogger(__name__)
 FIRST_RUN_DELAY = 120  # seconds after start-up: let migrations and the demo seed finish first
 INTERVAL = 24 * 3600
@@ -43,9 +41,8 @@ def _loop(app, stop: threading.Event) -> None:
                 db.session.remove()
 
 
-@bp.record_once
-def _start(state) -> None:
-    app = state.app
+def start(app) -> None:
+    """Start the daily expiry thread when enabled (called by the composition root)."""
     if not _enabled(app):
         return
     stop = threading.Event()

@@ -4,9 +4,7 @@ import click
 from core.extensions import db
 
 from catalog import bp
-from catalog.standards_seed import register_demo, seed_standards
-
-register_demo()
+from catalog.standards_seed import seed_standards
 
 
 @bp.cli.command("seed-standards")

@@ -133,9 +133,3 @@ def seed_standards(actor=None) -> dict:
 def demo_seeder(ctx: dict) -> None:
     """`flask demo seed` step (order 10: before products)."""
     seed_standards()
-
-
-def register_demo() -> None:
-    from core.demo import register_seeder
-
-    register_seeder("standards", demo_seeder, order=10)

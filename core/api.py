@@ -17,6 +17,8 @@ from core.models import ApiToken
 from core.services import unit_of_work
 from core.timeutil import utcnow
 
+OPENAPI = openapi.Operations()  # registered by the package's register(app)
+
 bp = Blueprint("api_core", __name__, url_prefix="/api/v1")
 TOKEN_PREFIX = "gbm_"
 
@@ -156,7 +158,7 @@ def me():
                                      "name_en": user.organisation.name_en, "name_zh": user.organisation.name_zh}})
 
 
-openapi.spec("/me", "get", {"summary": "The authenticated user", "tags": ["accounts"],
+OPENAPI.spec("/me", "get", {"summary": "The authenticated user", "tags": ["accounts"],
                             "responses": {"200": {"description": "User with roles and organisation"}}})
 
 

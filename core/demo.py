@@ -1,7 +1,7 @@
 """`flask demo seed`: the six pilot cities, their offices, demo firms and one user per role.
 
 Idempotent: running it twice changes nothing the second time. Other packages add steps with
-`register_seeder`.
+`register_seeder(app, ...)` from their `register(app)`.
 """
 from __future__ import annotations
 
@@ -72,13 +72,12 @@ DEMO_LOGINS = [
     ("reviewer@demo.gbm.cn", "Demo Platform Reviewer", "platform", R.PLATFORM_REVIEWER),
 ]
 
-_SEEDERS: list[tuple[int, str, object]] = []
+SEEDERS_KEY = "demo_seeders"
 
 
-def register_seeder(name: str, func, order: int = 50) -> None:
-    """Add a demo step; `func(ctx)` gets {"cities", "orgs", "users", "rng"}."""
-    if all(n != name for _, n, _ in _SEEDERS):
-        _SEEDERS.append((order, name, func))
+def register_seeder(app, name: str, func, order: int = 50) -> None:
+    """Add a demo step to `app`; `func(ctx)` gets {"cities", "orgs", "users", "rng"}."""
+    app.extensions.setdefault(SEEDERS_KEY, {})[name] = (order, name, func)
 
 
 def _get_or_create_org(key, **fields):
@@ -150,7 +149,8 @@ def seed_all(echo=lambda msg: None) -> dict:
     ctx = seed_core()
     db.session.commit()
     echo("core: cities, organisations and demo users")
-    for _order, name, func in sorted(_SEEDERS, key=lambda s: (s[0], s[1])):
+    seeders = current_app.extensions.get(SEEDERS_KEY, {}).values()
+    for _order, name, func in sorted(seeders, key=lambda s: (s[0], s[1])):
         func(ctx)
         db.session.commit()
         echo(f"{name}: done")

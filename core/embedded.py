@@ -87,7 +87,11 @@ def start_payments() -> str:
         return _started["payments"][1]
 
 
-def configure(app) -> None:
+def attach(app) -> None:
+    """CLI processes start nothing; see `start` for servers."""
+
+
+def start(app) -> None:
     """Point the app at embedded services for whatever the environment left unset."""
     if not app.config.get("EMBEDDED_SERVICES", True):
         return

@@ -38,3 +38,18 @@ def translate_message(message) -> str:
 def translate_error(exc) -> str:
     """The error's message in the current locale."""
     return gettext(exc.template, **exc.params) if exc.params else gettext(exc.template)
+
+
+def select_locale():
+    """Session choice, then the user's saved choice, then the browser's languages."""
+    from flask import current_app, request, session
+    from flask_login import current_user
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans"])
+    return "zh_Hans" if best and best.startswith("zh") else "en"

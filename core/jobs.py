@@ -1,7 +1,7 @@
 """Background jobs with progress.
 
 Embedded default: a thread in this process. Production (`JOBS_BACKEND=rq`): an RQ queue on
-Redis, worked by `rq worker` processes that build their own app with `wsgi.app`.
+Redis, worked by `python worker.py`, which builds the app and binds it here.
 """
 from __future__ import annotations
 
@@ -64,13 +64,18 @@ def _thread_target(app, job_id, func_path, args, kwargs):
         run_job(job_id, func_path, args, kwargs)
 
 
-worker_app = None  # the app an RQ worker runs jobs in; built from the environment on first use
+worker_app = None  # the app an RQ worker runs jobs in; bound by worker.py
+
+
+def bind_worker_app(app) -> None:
+    """Make `app` the one RQ jobs run in (called once by the worker entry point)."""
+    global worker_app
+    worker_app = app
 
 
 def _rq_target(job_id, func_path, args, kwargs):  # executed by an RQ worker
-    global worker_app
     if worker_app is None:
-        from wsgi import app as worker_app
+        raise RuntimeError("RQ jobs run in `python worker.py`, which binds the app; none is bound here")
     with worker_app.app_context():
         run_job(job_id, func_path, args, kwargs)
 

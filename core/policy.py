@@ -4,7 +4,7 @@ Views use `roles_required`; templates call `can(...)`, bound to the same functio
 """
 from functools import wraps
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from core import roles as R
@@ -48,17 +48,24 @@ def same_city(user, city_id) -> bool:
     return bool(org is not None and org.city_id is not None and org.city_id == city_id)
 
 
-_POLICIES = {"verify_suppliers": can_verify_suppliers, "platform": is_platform}
+POLICIES_KEY = "policies"
 
 
-def register_policy(name, func):
-    """Packages add named policies so templates can call `can(name, obj)`."""
-    _POLICIES[name] = func
+def register_policy(app, name, func):
+    """Make `func(user, *args)` callable from templates as `can(name, *args)` on `app`.
+    Each package registers its own rules from its `register(app)`."""
+    app.extensions.setdefault(POLICIES_KEY, {})[name] = func
+
+
+def register(app):
+    """Core's own named policies."""
+    register_policy(app, "verify_suppliers", can_verify_suppliers)
+    register_policy(app, "platform", is_platform)
 
 
 def can(name, *args):
     """Template helper: `{% if can('edit_product', product) %}`."""
-    func = _POLICIES.get(name)
+    func = current_app.extensions.get(POLICIES_KEY, {}).get(name)
     if func is None:
         raise KeyError(f"unknown policy {name!r}")
     return bool(func(current_user, *args))

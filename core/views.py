@@ -3,6 +3,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from core import accounts, api as api_core, nav
@@ -26,9 +27,13 @@ HOME_TITLES = {
     R.PLATFORM_REVIEWER: N_("Platform review desk"),
 }
 
-nav.register("core.home", "Home", order=0)
-nav.register("core.supplier_queue", "Supplier verification", roles=(R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN), order=80)
-nav.register("core.account", "Account", order=95)
+
+
+def register_nav(app):
+    """Core's navigation entries."""
+    nav.add(app, "core.home", _l("Home"), order=0)
+    nav.add(app, "core.supplier_queue", _l("Supplier verification"), roles=(R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN), order=80)
+    nav.add(app, "core.account", _l("Account"), order=95)
 
 
 def _safe_next(target):
@@ -190,8 +195,7 @@ def job_status(job_id):
 
 @bp.get("/healthz")
 def healthz():
-    from catalog.search.engine import search_engine
-    from procurement.payments.gateway import payment_gateway
+    from core import health
 
     try:
         db.session.execute(db.text("SELECT 1"))
@@ -199,6 +203,6 @@ def healthz():
     except Exception as exc:  # health must report, not crash
         db.session.rollback()
         database = {"status": "down", "error": exc.__class__.__name__}
-    body = {"database": database, "search": search_engine.health(), "payments": payment_gateway.health()}
+    body = {"database": database, **health.report()}
     body["status"] = "ok" if database["status"] == "ok" else "degraded"
     return jsonify(body), 200

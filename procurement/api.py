@@ -13,7 +13,6 @@ from core import openapi
 from core.api import api_auth, json_body
 from core.errors import ValidationError
 from core.extensions import db
-from procurement import bp as procurement_bp
 from procurement import policy, serializers, stages
 from procurement.models import BUDGET_STATUSES, BomLine
 from procurement.services import budget as budget_svc
@@ -22,6 +21,8 @@ from procurement.services import documents as document_svc
 from procurement.services import projects as project_svc
 from procurement.services import records as record_svc
 from procurement.services.transitions import preview_gates, request_transition
+
+OPENAPI = openapi.Operations()  # registered by the package's register(app)
 
 api_bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")
 
@@ -35,12 +36,12 @@ def _ok(description):
             "404": {"description": "No such project (or not visible to you)"}}
 
 
-openapi.schema("Project", {"type": "object", "properties": {
+OPENAPI.schema("Project", {"type": "object", "properties": {
     "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
     "stage": {"type": "string", "enum": list(stages.STAGES)}, "city": {"type": "string"},
     "building_type": {"type": "string"}, "floor_area_m2": {"type": "integer"},
     "green_star_target": {"type": "integer", "minimum": 0, "maximum": 3}}})
-openapi.schema("ProjectInput", {"type": "object", "required": ["name", "building_type", "floor_area_m2"], "properties": {
+OPENAPI.schema("ProjectInput", {"type": "object", "required": ["name", "building_type", "floor_area_m2"], "properties": {
     "name": {"type": "string", "maxLength": 200}, "description": {"type": "string"},
     "building_type": {"type": "string", "enum": ["school", "hospital", "office", "complex", "exhibition_centre",
                                                  "stadium", "affordable_housing", "urban_renewal"]},
@@ -48,21 +49,21 @@ openapi.schema("ProjectInput", {"type": "object", "required": ["name", "building
     "green_star_target": {"type": "integer", "minimum": 0, "maximum": 3},
     "people": {"type": "array", "items": {"type": "object", "properties": {
         "role": {"type": "string"}, "name": {"type": "string"}, "phone": {"type": "string"}}}}}})
-openapi.schema("BudgetInput", {"type": "object", "required": ["total_fen", "green_share_bp", "funding_sources"],
+OPENAPI.schema("BudgetInput", {"type": "object", "required": ["total_fen", "green_share_bp", "funding_sources"],
                                "properties": {
     "total_fen": {"type": "integer", "minimum": 1}, "green_share_bp": {"type": "integer", "minimum": 0, "maximum": 10000},
     "funding_sources": {"type": "array", "items": {"type": "object", "required": ["kind", "amount_fen"], "properties": {
         "kind": {"type": "string", "enum": ["general_budget", "government_fund", "special_bond", "central_transfer",
                                             "self_raised", "other"]},
         "description": {"type": "string"}, "amount_fen": {"type": "integer", "minimum": 1}}}}}})
-openapi.schema("BomLineInput", {"type": "object", "required": ["category", "specification", "quantity", "unit",
+OPENAPI.schema("BomLineInput", {"type": "object", "required": ["category", "specification", "quantity", "unit",
                                                                "est_unit_price_fen"], "properties": {
     "category": {"type": "string", "description": "category code"}, "specification": {"type": "string"},
     "quantity": {"type": "string", "description": "decimal, up to 3 places"},
     "unit": {"type": "string", "enum": ["m3", "m2", "m", "t", "kg", "L", "piece", "set"]},
     "est_unit_price_fen": {"type": "integer", "minimum": 0}, "green_required": {"type": "boolean"},
     "tightenings": {"type": "object", "description": "{indicator key: stricter limit}"}}})
-openapi.schema("TransitionInput", {"type": "object", "required": ["from", "to"], "properties": {
+OPENAPI.schema("TransitionInput", {"type": "object", "required": ["from", "to"], "properties": {
     "from": {"type": "string", "description": "the stage you expect the project to be in now"},
     "to": {"type": "string"}, "kind": {"type": "string", "enum": ["advance", "return"]},
     "reason": {"type": "string", "description": "required for a return"}}})
@@ -89,7 +90,7 @@ def list_projects():
     return jsonify({"items": [serializers.project(p) for p in rows], "total": total, "page": page})
 
 
-openapi.spec("/projects", "get", {"summary": "Projects visible to you", "tags": _TAG, "parameters": [
+OPENAPI.spec("/projects", "get", {"summary": "Projects visible to you", "tags": _TAG, "parameters": [
     {"name": "stage", "in": "query", "schema": {"type": "string"}},
     {"name": "budget_status", "in": "query", "schema": {"type": "string", "enum": ["submitted", "approved", "returned"]},
      "description": "submitted = awaiting the finance office's review"},
@@ -103,7 +104,7 @@ def create_project():
     return jsonify(serializers.project(p, detail=True)), 201
 
 
-openapi.spec("/projects", "post", {"summary": "Register a project (purchasers)", "tags": _TAG,
+OPENAPI.spec("/projects", "post", {"summary": "Register a project (purchasers)", "tags": _TAG,
                                    "requestBody": _body_ref("ProjectInput"),
                                    "responses": {"201": {"description": "Created"}, "403": {"description": "Not a purchaser"}}})
 
@@ -118,7 +119,7 @@ def get_project(project_id):
     return jsonify(body)
 
 
-openapi.spec("/projects/{project_id}", "get", {"summary": "One project with budget and people", "tags": _TAG,
+OPENAPI.spec("/projects/{project_id}", "get", {"summary": "One project with budget and people", "tags": _TAG,
                                                 "parameters": _ID, "responses": _ok("The project")})
 
 
@@ -129,7 +130,7 @@ def update_project(project_id):
     return jsonify(serializers.project(p, detail=True))
 
 
-openapi.spec("/projects/{project_id}", "patch", {"summary": "Edit a project's descriptive fields (its purchaser)",
+OPENAPI.spec("/projects/{project_id}", "patch", {"summary": "Edit a project's descriptive fields (its purchaser)",
                                                   "tags": _TAG, "parameters": _ID,
                                                   "requestBody": _body_ref("ProjectInput"),
                                                   "responses": _ok("The updated project")})
@@ -142,7 +143,7 @@ def get_budget(project_id):
     return jsonify({"budget": serializers.budget(p.budget)})
 
 
-openapi.spec("/projects/{project_id}/budget", "get", {"summary": "The project's budget", "tags": _TAG,
+OPENAPI.spec("/projects/{project_id}/budget", "get", {"summary": "The project's budget", "tags": _TAG,
                                                        "parameters": _ID, "responses": _ok("Budget or null")})
 
 
@@ -153,7 +154,7 @@ def submit_budget(project_id):
     return jsonify({"budget": serializers.budget(b)})
 
 
-openapi.spec("/projects/{project_id}/budget", "put", {
+OPENAPI.spec("/projects/{project_id}/budget", "put", {
     "summary": "Submit or resubmit the budget (purchaser; refused if over the funding total)", "tags": _TAG,
     "parameters": _ID, "requestBody": _body_ref("BudgetInput"),
     "responses": {**_ok("Submitted budget"), "409": {"description": "Already submitted or approved"}}})
@@ -183,7 +184,7 @@ def return_budget(project_id):
 
 for _action, _summary in (("approve", "Approve the submitted budget (city finance office)"),
                           ("return", "Return the submitted budget with a comment (city finance office)")):
-    openapi.spec(f"/projects/{{project_id}}/budget/{_action}", "post", {
+    OPENAPI.spec(f"/projects/{{project_id}}/budget/{_action}", "post", {
         "summary": _summary, "tags": _TAG, "parameters": _ID,
         "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
             "comment": {"type": "string"}}}}}},
@@ -205,7 +206,7 @@ def get_bom(project_id):
                     "lines": [serializers.bom_line(ln, offers.get(ln.id)) for ln in lines]})
 
 
-openapi.spec("/projects/{project_id}/bom", "get", {
+OPENAPI.spec("/projects/{project_id}/bom", "get", {
     "summary": "Bill of materials with the catalog products that satisfy each line and their price range",
     "tags": _TAG, "parameters": _ID, "responses": _ok("Lines and totals")})
 
@@ -217,7 +218,7 @@ def add_bom_line(project_id):
     return jsonify(serializers.bom_line(line)), 201
 
 
-openapi.spec("/projects/{project_id}/bom", "post", {
+OPENAPI.spec("/projects/{project_id}/bom", "post", {
     "summary": "Add a bill line (design stage, purchaser); a looser limit than the standard is refused",
     "tags": _TAG, "parameters": _ID, "requestBody": _body_ref("BomLineInput"),
     "responses": {"201": {"description": "Created"}, "409": {"description": "Not in the design stage"}}})
@@ -237,10 +238,10 @@ def delete_bom_line(project_id, line_no):
     return "", 204
 
 
-openapi.spec("/projects/{project_id}/bom/{line_no}", "patch", {
+OPENAPI.spec("/projects/{project_id}/bom/{line_no}", "patch", {
     "summary": "Change a bill line", "tags": _TAG, "parameters": _LINE, "requestBody": _body_ref("BomLineInput"),
     "responses": _ok("The line")})
-openapi.spec("/projects/{project_id}/bom/{line_no}", "delete", {
+OPENAPI.spec("/projects/{project_id}/bom/{line_no}", "delete", {
     "summary": "Remove a bill line", "tags": _TAG, "parameters": _LINE,
     "responses": {"204": {"description": "Removed"}, "404": {"description": "No such line"}}})
 
@@ -256,7 +257,7 @@ def list_transitions(project_id):
     })
 
 
-openapi.spec("/projects/{project_id}/transitions", "get", {
+OPENAPI.spec("/projects/{project_id}/transitions", "get", {
     "summary": "Moves you may request now, and a dry run of the next stage's gate checks", "tags": _TAG,
     "parameters": _ID, "responses": _ok("Available moves and gate preview")})
 
@@ -273,7 +274,7 @@ def transition(project_id):
     return jsonify(serializers.project(p, detail=True))
 
 
-openapi.spec("/projects/{project_id}/transitions", "post", {
+OPENAPI.spec("/projects/{project_id}/transitions", "post", {
     "summary": "Advance the project one stage (gates run) or return it one stage with a reason", "tags": _TAG,
     "parameters": _ID, "requestBody": _body_ref("TransitionInput"),
     "responses": {**_ok("The moved project"),
@@ -290,7 +291,7 @@ def records(project_id):
                     "records": [serializers.record(r) for r in record_svc.timeline(p)]})
 
 
-openapi.spec("/projects/{project_id}/records", "get", {
+OPENAPI.spec("/projects/{project_id}/records", "get", {
     "summary": "The project's closed-loop record (hash-chained timeline) and whether the chain is intact",
     "tags": _TAG, "parameters": _ID, "responses": _ok("Records, oldest first")})
 
@@ -320,10 +321,10 @@ def attach_document(project_id):
     return jsonify(_document(link)), 201
 
 
-openapi.spec("/projects/{project_id}/documents", "get", {
+OPENAPI.spec("/projects/{project_id}/documents", "get", {
     "summary": "Documents attached to the project (with SHA-256)", "tags": _TAG, "parameters": _ID,
     "responses": _ok("Documents")})
-openapi.spec("/projects/{project_id}/documents", "post", {
+OPENAPI.spec("/projects/{project_id}/documents", "post", {
     "summary": "Attach a PDF/JPEG/PNG document (purchaser or city officials); recorded with its SHA-256",
     "tags": _TAG, "parameters": _ID,
     "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -335,4 +336,3 @@ openapi.spec("/projects/{project_id}/documents", "post", {
     "responses": {"201": {"description": "Attached"}, "403": {"description": "Not allowed"}}})
 
 
-procurement_bp.register_blueprint(api_bp)

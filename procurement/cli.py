@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from procurement import bp
 
 records_cli = AppGroup("records", help="Project closed-loop records.")
 
@@ -37,4 +36,3 @@ def verify_command(project):
     click.echo(f"{len(results)} project record chain(s) intact.")
 
 
-bp.cli.add_command(records_cli)

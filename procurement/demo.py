@@ -8,12 +8,3 @@ def seed_projects(ctx) -> None:
     from procurement.demo_data import seed
 
     seed(ctx)
-
-
-def _register():
-    from core.demo import register_seeder
-
-    register_seeder("projects", seed_projects, order=30)
-
-
-_register()

@@ -15,7 +15,6 @@ from __future__ import annotations
 from sqlalchemy import false, true
 
 from core import roles as R
-from core.policy import register_policy
 from procurement import stages
 
 CITY_ROLES = (R.FINANCE_REVIEWER, R.PROCUREMENT_OFFICER, R.INSPECTOR)
@@ -117,13 +116,18 @@ def visible_projects_filter(user):
     return or_(*conds)
 
 
-for _name, _func in {
-    "view_project": can_view_project,
-    "edit_project": can_edit_project,
-    "submit_budget": can_submit_budget,
-    "review_budget": can_review_budget,
-    "edit_bom": can_edit_bom,
-    "attach_project_document": can_attach_document,
-    "create_project": can_create_project,
-}.items():
-    register_policy(_name, _func)
+def register(app) -> None:
+    """Make this package's rules callable from templates as `can(name, ...)`."""
+    from core.policy import register_policy
+
+    
+    for name, func in {
+        "view_project": can_view_project,
+        "edit_project": can_edit_project,
+        "submit_budget": can_submit_budget,
+        "review_budget": can_review_budget,
+        "edit_bom": can_edit_bom,
+        "attach_project_document": can_attach_document,
+        "create_project": can_create_project,
+    }.items():
+        register_policy(app, name, func)

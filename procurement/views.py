@@ -12,7 +12,6 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core import nav
 from core import roles as R
 from core.errors import ServiceError
 from core.extensions import db
@@ -30,9 +29,6 @@ from procurement.services.transitions import GateRefused, preview_gates, request
 
 VIEW_ROLES = (R.PURCHASER, R.FINANCE_REVIEWER, R.PROCUREMENT_OFFICER, R.INSPECTOR, R.PLATFORM_ADMIN,
               R.PLATFORM_REVIEWER)
-
-nav.register("procurement.project_list", "Projects", roles=VIEW_ROLES, order=30)
-
 
 @bp.app_template_filter("label")
 def _label(value, group):

@@ -52,13 +52,13 @@ def app(database_url):
     from flask_migrate import upgrade
 
     from config import TestConfig
-    from core import create_app
+    from platform_app import create_app
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
         DOCUMENT_STORE = tempfile.mkdtemp(prefix="gbm-docs-")
 
-    application = create_app(Config)
+    application = create_app(Config, process="test")
 
     @application.before_request
     def _fresh_request_globals():

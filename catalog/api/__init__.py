@@ -1,11 +1,8 @@
-"""Catalog JSON API under /api/v1; each module adds routes to `bp`. Import new modules in `register`."""
+"""Catalog JSON API under /api/v1; `catalog.register` registers `bp` and `OPERATIONS`."""
 from flask import Blueprint
 
 bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 
+from catalog.api import products, standards  # noqa: E402  (routes on bp)
 
-def register(app):
-    from catalog.api import products  # noqa: F401
-    from catalog.api import standards  # noqa: F401
-
-    app.register_blueprint(bp)
+OPERATIONS = (products.OPENAPI, standards.OPENAPI)

@@ -22,6 +22,8 @@ from catalog.services.standards import today_cn
 from catalog.services.verdicts import evaluate_for_city, verdict_map, verdicts_by_city
 
 
+OPENAPI = openapi.Operations()  # registered by the package's register(app)
+
 def _iso(value):
     return value.isoformat() if value is not None else None
 
@@ -195,8 +197,8 @@ _PRODUCT_INPUT = {
             "valid_until": {"type": "string", "format": "date"}, "program_operator": {"type": "string"}}},
     },
 }
-openapi.schema("ProductInput", _PRODUCT_INPUT)
-openapi.schema("Product", {"type": "object", "required": ["id", "sku", "status", "list_price_fen"], "properties": {
+OPENAPI.schema("ProductInput", _PRODUCT_INPUT)
+OPENAPI.schema("Product", {"type": "object", "required": ["id", "sku", "status", "list_price_fen"], "properties": {
     "id": {"type": "integer"}, "sku": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
     "category": {"type": "string"}, "list_price_fen": {"type": "integer"},
     "status": {"type": "string", "enum": ["draft", "submitted", "verified", "listed", "suspended", "rejected"]},
@@ -205,7 +207,7 @@ _ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}
 _id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _err = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
-openapi.spec("/products", "get", {
+OPENAPI.spec("/products", "get", {
     "summary": "List products (listed ones; `mine=1` for a supplier's own)", "tags": ["products"], "security": [{}, {"bearer": []}],
     "parameters": [{"name": n, "in": "query", "schema": {"type": t}} for n, t in
                    (("page", "integer"), ("per_page", "integer"), ("category", "string"), ("status", "string"),
@@ -213,24 +215,24 @@ openapi.spec("/products", "get", {
     "responses": {"200": {"description": "A page of products", "content": {"application/json": {"schema": {
         "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
                                          "total": {"type": "integer"}, "page": {"type": "integer"}}}}}}}})
-openapi.spec("/products", "post", {
+OPENAPI.spec("/products", "post", {
     "summary": "Create a draft product (supplier)", "tags": ["products"],
     "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}},
     "responses": {"201": {"description": "Created", "content": _ref}, "403": {"description": "Not a supplier", "content": _err},
                   "409": {"description": "SKU already used", "content": _err}}})
-openapi.spec("/products/{id}", "get", {
+OPENAPI.spec("/products/{id}", "get", {
     "summary": "Read a product with its evidence", "tags": ["products"], "parameters": [_id_param], "security": [{}, {"bearer": []}],
     "responses": {"200": {"description": "The product", "content": _ref}, "404": {"description": "Not found", "content": _err}}})
 for _method in ("patch", "put"):
-    openapi.spec("/products/{id}", _method, {
+    OPENAPI.spec("/products/{id}", _method, {
         "summary": "Update your product (absent fields are kept)", "tags": ["products"], "parameters": [_id_param],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}},
         "responses": {"200": {"description": "Updated", "content": _ref}, "403": {"description": "Not yours", "content": _err},
                       "404": {"description": "Not found", "content": _err}}})
-openapi.spec("/products/{id}/submit", "post", {
+OPENAPI.spec("/products/{id}/submit", "post", {
     "summary": "Submit a draft for review", "tags": ["products"], "parameters": [_id_param],
     "responses": {"200": {"description": "Submitted", "content": _ref}, "409": {"description": "Wrong status", "content": _err}}})
-openapi.spec("/products/{id}/compliance", "get", {
+OPENAPI.spec("/products/{id}/compliance", "get", {
     "summary": "Per-indicator compliance of a product in a city", "tags": ["products"], "security": [{}, {"bearer": []}],
     "parameters": [_id_param, {"name": "city", "in": "query", "required": True, "schema": {"type": "string"},
                                "description": "city code, e.g. nanjing"}],

@@ -12,6 +12,8 @@ from catalog.models.standards import StandardVersion
 from catalog.services import standards as svc
 
 
+OPENAPI = openapi.Operations()  # registered by the package's register(app)
+
 def _category_json(cat, reqs_by_edition: dict) -> dict:
     return {
         "code": cat.code, "name_en": cat.name_en, "name_zh": cat.name_zh, "default_unit": cat.default_unit,
@@ -55,7 +57,7 @@ def api_categories():
     return jsonify({"groups": groups, "count": sum(len(g["categories"]) for g in groups)})
 
 
-openapi.spec("/categories", "get", {
+OPENAPI.spec("/categories", "get", {
     "summary": "Category catalogue (51 categories in 6 groups)", "tags": ["standards"], "security": [],
     "responses": {"200": {"description": "Groups with their categories; `requirements` maps edition code to "
                                          "mandatory/optional under the version in force today"}},
@@ -78,7 +80,7 @@ def api_standards():
     return jsonify({"editions": out, "applicable_version_id": applicable.id if applicable else None})
 
 
-openapi.spec("/standards", "get", {
+OPENAPI.spec("/standards", "get", {
     "summary": "Demand standard editions and their versions", "tags": ["standards"], "security": [],
     "responses": {"200": {"description": "Editions with versions; `current_version_id` is in force today"}},
 })
@@ -114,7 +116,7 @@ def api_standard_category(edition, code):
     return jsonify(body)
 
 
-openapi.spec("/standards/{edition}/categories/{code}", "get", {
+OPENAPI.spec("/standards/{edition}/categories/{code}", "get", {
     "summary": "Indicator rules of a category in a standard edition, optionally resolved for a city",
     "tags": ["standards"], "security": [],
     "parameters": [

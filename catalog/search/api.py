@@ -11,6 +11,8 @@ from .engine import SearchUnavailable
 from .params import FIRE_CLASSES, MAX_PER_PAGE, MAX_QUERY_CHARS, parse_autocomplete_args, parse_search_args
 from .query import FACETS, SORTS
 
+OPENAPI = openapi.Operations()  # registered by the package's register(app)
+
 bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
 
 
@@ -103,7 +105,7 @@ def _one(name, schema, description):
 _FACET_ITEM = {"type": "object", "properties": {"value": {}, "count": {"type": "integer"},
                                                 "from": {"type": "number", "nullable": True},
                                                 "to": {"type": "number", "nullable": True}}}
-openapi.schema("ProductSearchHit", {
+OPENAPI.schema("ProductSearchHit", {
     "type": "object",
     "properties": {
         "id": {"type": "integer"}, "sku": {"type": "string"}, "name_zh": {"type": "string"},
@@ -123,7 +125,7 @@ openapi.schema("ProductSearchHit", {
                       "description": "HTML-escaped fragments with matches wrapped in <mark>."},
     },
 })
-openapi.spec("/products/search", "get", {
+OPENAPI.spec("/products/search", "get", {
     "summary": "Search certified products (faceted)",
     "description": "Free text over names (zh/en), brand, model, manufacturer and description; exact match on "
                    "certificate number and SKU. Facets combine with AND across parameters and OR within one "
@@ -169,7 +171,7 @@ openapi.spec("/products/search", "get", {
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     },
 })
-openapi.spec("/products/autocomplete", "get", {
+OPENAPI.spec("/products/autocomplete", "get", {
     "summary": "Product name suggestions for a typed prefix",
     "tags": ["catalog"],
     "security": [{}, {"bearer": []}],

@@ -102,9 +102,6 @@ class SearchEngine:
         app.extensions["search_engine.state"] = {"client": None, "client_key": None, "index_state": "unknown",
                                                  "index_message": ""}
         self.app = app
-        from . import setup as _setup  # outbox events, CLI, blueprints, dispatcher
-
-        _setup.init_app(app, self)
 
     # ------------------------------------------------------------------ client
     def _app(self):

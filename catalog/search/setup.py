@@ -1,5 +1,5 @@
-"""Wiring done by `search_engine.init_app`: outbox events, dispatcher, CLI, blueprints, nav,
-and the embedded default's start-up build of the (empty, in-memory) index."""
+"""Search wiring called by the composition root through `catalog.search.register` and
+`catalog.search.start_background`."""
 from __future__ import annotations
 
 import logging
@@ -8,10 +8,20 @@ import threading
 log = logging.getLogger(__name__)
 
 
-def init_app(app, engine) -> None:
-    from . import outbox, sync
-    from .cli import search_cli
+def register(app) -> None:
+    """Client, outbox session events, `flask search` commands, blueprints, navigation, health."""
+    from flask_babel import lazy_gettext as _l
 
+    from core import health, nav, openapi
+
+    from . import outbox, sync
+    from .api import OPENAPI
+    from .api import bp as api_bp
+    from .cli import search_cli
+    from .engine import search_engine
+    from .views import bp as views_bp
+
+    search_engine.init_app(app)
     cfg = app.config
     if cfg.get("TESTING"):
         # Tests choose their own mode; other packages' tests must not race a background thread.
@@ -20,44 +30,28 @@ def init_app(app, engine) -> None:
             cfg["SEARCH_SYNC_MODE"] = cfg["SEARCH_SYNC_MODE_TESTING"]
     outbox.install()
     outbox.on_commit(sync.after_commit)
-    if "search" not in app.cli.commands:
-        app.cli.add_command(search_cli)
+    app.cli.add_command(search_cli)
+    app.register_blueprint(views_bp)
+    app.register_blueprint(api_bp)
+    openapi.register(app, OPENAPI)
+    nav.add(app, "search.search_page", _l("Search products"), public=True, order=15)
+    health.register(app, "search", search_engine.health)
 
-    from .api import bp as api_bp
-    from .views import bp as views_bp
 
-    if "search" not in app.blueprints:
-        app.register_blueprint(views_bp)
-    if "search_api" not in app.blueprints:
-        app.register_blueprint(api_bp)
-    try:
-        from core import nav
+def start_background(app) -> None:
+    """A web process's search threads: build the embedded (empty) index from the database, or
+    deliver outbox rows other processes left pending (imports, seeding, the expiry job)."""
+    from . import sync
+    from .engine import search_engine
 
-        nav.register("search.search_page", "Search products", public=True, order=15)
-    except ImportError:  # pragma: no cover
-        pass
-
+    cfg = app.config
     reindex_on_start = cfg.get("SEARCH_REINDEX_ON_START")
     if reindex_on_start is None:
-        reindex_on_start = bool(cfg.get("SEARCH_EMBEDDED")) and not cfg.get("TESTING")
-    server = _is_server_process() and not cfg.get("TESTING")
-    if reindex_on_start and _is_server_process():
-        start_background_build(app, engine)
-    elif server and cfg.get("SEARCH_SYNC_MODE") == "thread":
-        # Deliver rows other processes left pending (imports, seeding, the expiry job) even
-        # before this process commits anything itself.
+        reindex_on_start = bool(cfg.get("SEARCH_EMBEDDED"))
+    if reindex_on_start:
+        start_background_build(app, search_engine)
+    elif cfg.get("SEARCH_SYNC_MODE") == "thread":
         sync.dispatcher_for(app).start()
-
-
-def _is_server_process() -> bool:
-    """True unless this is a `flask <command>` other than `run` (migrations, seeding...)."""
-    import sys
-
-    argv = [a for a in sys.argv[1:] if not a.startswith("-")]
-    prog = sys.argv[0].rsplit("/", 1)[-1] if sys.argv else ""
-    if prog in ("flask", "flask.exe") or (prog == "__main__.py" and "flask" in sys.argv[0]):
-        return bool(argv) and argv[0] == "run"
-    return True
 
 
 def start_background_build(app, engine) -> threading.Thread:

@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SubmitField
 
-from core import nav
 from core import roles as R
 from core.extensions import db
 from core.jobs import enqueue
@@ -22,7 +21,6 @@ from core.policy import roles_required
 
 from catalog import bp
 
-nav.register("catalog.import_upload", "Import products", roles=(R.SUPPLIER,), order=22)
 
 
 class ImportForm(FlaskForm):

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import nav
 from core import roles as R
 from core.errors import NotFound, ServiceError
 from core.extensions import db
@@ -41,8 +40,6 @@ from catalog.services.verdicts import (
 
 REVIEWERS = (R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN)
 
-nav.register("catalog.supplier_products", "My products", roles=(R.SUPPLIER,), order=20)
-nav.register("catalog.review_queue", "Product review", roles=REVIEWERS, order=25)
 
 
 def _zh() -> bool:
@@ -393,15 +390,3 @@ def product_document(pid, doc_id):
         abort(404)
     return send_file(path, mimetype=link.document.content_type, as_attachment=True,
                      download_name=link.document.original_name or link.document.sha256)
-
-
-def _register_policies():
-    from core.policy import register_policy
-
-    register_policy("edit_product", policy.can_edit_product)
-    register_policy("view_product", policy.can_view_product)
-    register_policy("review_product", policy.can_review_product)
-
-
-_register_policies()
-

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from core import nav
 from core import roles as R
 from core.errors import NotFound, ValidationError
 from core.extensions import db
@@ -20,8 +19,6 @@ from catalog.models.standards import Category
 from catalog.services import standards as svc
 from catalog.services.verdicts import pilot_cities
 
-nav.register("catalog.categories", "Categories", public=True, order=10)
-nav.register("catalog.standards", "Demand standards", public=True, order=12)
 
 
 class CategoryForm(FlaskForm):

@@ -12,14 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import json, urllib.request
 from config import Config
-from core import create_app
+from platform_app import create_app
 
 class C(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     ELASTICSEARCH_URL = None
     STRIPE_SECRET_KEY = None
 
-app = create_app(C)
+app = create_app(C, process="web")
 print(json.dumps({"es": app.config["ELASTICSEARCH_URL"], "stripe": app.config["STRIPE_API_BASE"]}), flush=True)
 """
 

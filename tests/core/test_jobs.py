@@ -63,10 +63,10 @@ def test_rq_backend_runs_through_redis(app):
         job = jobs.enqueue("tests.core.test_jobs:sample_job", 3, job_kind="test")
         assert Queue("default", connection=redis).count == 1
         worker = SimpleWorker([Queue("default", connection=redis)], connection=redis)
-        jobs.worker_app = app  # a real worker builds its app from the environment (wsgi)
+        jobs.bind_worker_app(app)  # worker.py does this with the app it builds
         worker.work(burst=True)
     finally:
         app.config.update(JOBS_BACKEND="thread")
-        jobs.worker_app = None
+        jobs.bind_worker_app(None)
     db.session.expire_all()
     assert db.session.get(Job, job.id).status == "done"

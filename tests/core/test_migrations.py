@@ -13,12 +13,12 @@ from sqlalchemy.engine import make_url
 
 def _app_for(url):
     from config import TestConfig
-    from core import create_app
+    from platform_app import create_app
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
 
-    return create_app(Config)
+    return create_app(Config, process="test")
 
 
 def _roundtrip(url):

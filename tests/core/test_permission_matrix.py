@@ -16,13 +16,13 @@ ROLES = list(R.ALL_ROLES)
 
 def _collect_routes():
     from config import TestConfig
-    from core import create_app
+    from platform_app import create_app
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = "sqlite://"
         EMBEDDED_SERVICES = False
 
-    app = create_app(Config)
+    app = create_app(Config, process="test")
     routes = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint in SKIP_ENDPOINTS:
