@@ -28,9 +28,14 @@ run: venv translations
 test: venv translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Re-extract every translatable string, merge the per-package translations/zh_Hans/*.json into
+# the catalogue and compile it (serialised with flock: several people may run it at once).
 extract-messages: venv
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -l zh_Hans --no-fuzzy-matching
+	flock translations/.lock sh -c '\
+	  sh translations/extract.sh && \
+	  $(BIN)/pybabel -q update -i translations/messages.pot -d translations -l zh_Hans --no-fuzzy-matching && \
+	  $(BIN)/python translations/fill.py translations/zh_Hans/*.json && \
+	  $(BIN)/pybabel -q compile --use-fuzzy -d translations' 
 
 bench: venv
 	$(BIN)/python bench/bench_import.py

@@ -27,17 +27,44 @@ TERMS = [
 ]
 
 
+class Term(str):
+    """A code word inside a message's parameters (a status, role, unit, stage, kind) that is
+    translated when the message is shown: ``Conflict(N_("... is %(status)s."), status=Term(s))``.
+    Stored messages keep it as ``{"term": "listed"}`` (see `message_payload`)."""
+
+
+def _localise(params: dict) -> dict:
+    return {k: (gettext(v) if isinstance(v, Term) else v) for k, v in params.items()}
+
+
 def translate_message(message) -> str:
     """Translate a message given as a string or a (template, params) pair."""
     if isinstance(message, tuple):
         template, params = message
-        return gettext(template, **params) if params else gettext(template)
+        return gettext(template, **_localise(params)) if params else gettext(template)
     return gettext(str(message))
 
 
 def translate_error(exc) -> str:
     """The error's message in the current locale."""
-    return gettext(exc.template, **exc.params) if exc.params else gettext(exc.template)
+    return gettext(exc.template, **_localise(exc.params)) if exc.params else gettext(exc.template)
+
+
+def message_payload(template: str, params: dict | None = None) -> dict:
+    """A message as stored in records and notices: its template key and JSON parameters, so
+    every reader sees it in their own language (`render_payload`)."""
+    stored = {k: ({"term": str(v)} if isinstance(v, Term) else v) for k, v in (params or {}).items()}
+    return {"key": template, "params": stored}
+
+
+def render_payload(payload) -> str:
+    """Show a stored message (`message_payload`) in the current locale. A plain string (older
+    records) is translated as it is."""
+    if not isinstance(payload, dict) or "key" not in payload:
+        return gettext(str(payload)) if payload else ""
+    params = {k: (Term(v["term"]) if isinstance(v, dict) and set(v) == {"term"} else v)
+              for k, v in (payload.get("params") or {}).items()}
+    return translate_message((payload["key"], params))
 
 
 def select_locale():

@@ -33,19 +33,44 @@ def login_required(view):
     return roles_required()(view)
 
 
-# Object-level rules shared by several packages.
+# Principal checks: the one implementation every package's policy module builds on.
 
-def is_platform(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(R.PLATFORM_ADMIN, R.PLATFORM_REVIEWER))
+def is_signed_in(user) -> bool:
+    """A real, signed-in user (not None, not anonymous)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
-def can_verify_suppliers(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(R.PLATFORM_ADMIN, R.PLATFORM_REVIEWER))
+def has_role(user, *role_names) -> bool:
+    """Signed in and holding at least one of `role_names`."""
+    return is_signed_in(user) and user.has_role(*role_names)
+
+
+def organisation_of(user):
+    """The user's organisation, or None (anonymous users have none)."""
+    return getattr(user, "organisation", None) if is_signed_in(user) else None
+
+
+def in_organisation(user, organisation_id) -> bool:
+    """The user works for organisation `organisation_id`."""
+    return is_signed_in(user) and organisation_id is not None and getattr(user, "organisation_id", None) == organisation_id
 
 
 def same_city(user, city_id) -> bool:
-    org = getattr(user, "organisation", None)
+    """The user's organisation belongs to city `city_id`."""
+    org = organisation_of(user)
     return bool(org is not None and org.city_id is not None and org.city_id == city_id)
+
+
+# Object-level rules shared by several packages.
+
+def is_platform(user) -> bool:
+    """Platform staff (administrators and reviewers)."""
+    return has_role(user, R.PLATFORM_ADMIN, R.PLATFORM_REVIEWER)
+
+
+def can_verify_suppliers(user) -> bool:
+    """Platform staff verify or reject supplier firms."""
+    return has_role(user, R.PLATFORM_ADMIN, R.PLATFORM_REVIEWER)
 
 
 POLICIES_KEY = "policies"

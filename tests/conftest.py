@@ -122,3 +122,22 @@ def csrf_enabled(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _service_errors_must_be_translatable():
+    """A ServiceError raised anywhere in the suite with a message that is not a translated
+    entry of the catalogue fails the test that raised it (see tests/core/test_messages.py)."""
+    from core.errors import ServiceError
+    from tests.message_catalogue import translated_msgids
+
+    original = ServiceError.__init__
+
+    def checked(self, message, fields=None, **params):
+        original(self, message, fields, **params)
+        if self.template not in translated_msgids():
+            raise AssertionError(f"ServiceError message not in the catalogue: {self.template!r}")
+
+    ServiceError.__init__ = checked
+    yield
+    ServiceError.__init__ = original

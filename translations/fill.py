@@ -1,7 +1,8 @@
-"""Merge a JSON file of English -> Chinese translations into the zh_Hans catalogue.
+"""Merge JSON files of English -> Chinese translations into the zh_Hans catalogue.
 
-Usage: .venv/bin/python translations/fill.py translations.json
-Only empty entries are filled; existing translations are kept.
+Usage: .venv/bin/python translations/fill.py translations/zh_Hans/*.json
+Only empty entries are filled; existing translations are kept. `make extract-messages` runs it
+over every package's JSON file after re-extracting the strings.
 """
 import json
 import sys
@@ -12,8 +13,10 @@ from babel.messages.pofile import read_po, write_po
 PO = Path(__file__).resolve().parent / "zh_Hans" / "LC_MESSAGES" / "messages.po"
 
 
-def main(path):
-    mapping = json.loads(Path(path).read_text(encoding="utf-8"))
+def main(*paths):
+    mapping = {}
+    for path in paths:
+        mapping.update(json.loads(Path(path).read_text(encoding="utf-8")))
     with PO.open("rb") as fh:
         catalog = read_po(fh, locale="zh_Hans")
     filled = 0
@@ -31,4 +34,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])
