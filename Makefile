@@ -20,6 +20,9 @@ venv: $(BIN)/.installed
 translations: venv
 	$(BIN)/pybabel compile --use-fuzzy -d translations
 
+# `db upgrade` and `demo seed-if-empty` start no embedded service; `flask run` starts them and
+# records them in instance/embedded.json, so `.venv/bin/flask search check` (or `reindex`) in a
+# second shell works on this instance's engine. Ctrl-C stops the children and removes the record.
 run: venv translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed-if-empty

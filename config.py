@@ -5,6 +5,7 @@
 """
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -16,6 +17,16 @@ def _env_bool(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_float(name, default):
+    return float(os.environ.get(name, str(default)))
+
+
+def _env_refresh(name, default="wait_for"):
+    """An Elasticsearch refresh policy: "wait_for", "true", or False for any false-ish word."""
+    value = os.environ.get(name, default)
+    return False if value.strip().lower() in ("0", "false", "no", "off") else value
 
 
 class ConfigError(RuntimeError):
@@ -37,6 +48,16 @@ class Config:
     ELASTICSEARCH_PLAIN_JSON = _env_bool("ELASTICSEARCH_PLAIN_JSON", True)
     ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", "5"))
     SEARCH_INDEX_ALIAS = os.environ.get("SEARCH_INDEX_ALIAS", "products")
+    SEARCH_BULK_TIMEOUT = _env_float("SEARCH_BULK_TIMEOUT", 120)
+    # Outbox delivery: thread | rq | inline | off; unset = "rq" with JOBS_BACKEND=rq, else "thread"
+    # (decided by catalog.search.engine, which sees the final JOBS_BACKEND).
+    SEARCH_SYNC_MODE = os.environ.get("SEARCH_SYNC_MODE") or None
+    SEARCH_SYNC_POLL = _env_float("SEARCH_SYNC_POLL", 2)
+    SEARCH_SYNC_MAX_BACKOFF = _env_float("SEARCH_SYNC_MAX_BACKOFF", 60)
+    # Refresh after each delivery so a change is searchable at once ("wait_for"), "true" or "false".
+    SEARCH_REFRESH = _env_refresh("SEARCH_REFRESH")
+    # Build the index from the database at start-up; unset (None) = only for the embedded engine.
+    SEARCH_REINDEX_ON_START = _env_bool("SEARCH_REINDEX_ON_START", None)
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
@@ -49,6 +70,12 @@ class Config:
 
     # Start osmem-server / localstripe when the real services are not configured.
     EMBEDDED_SERVICES = _env_bool("EMBEDDED_SERVICES", True)
+    # Where the web process records its embedded services (URLs, pid) for `flask` commands run
+    # from another shell; removed when it exits (see core.embedded).
+    EMBEDDED_STATE_FILE = os.environ.get("EMBEDDED_STATE_FILE", str(INSTANCE_DIR / "embedded.json"))
+    # The daily certificate-expiry thread of the web process; unset (None) = on in the embedded
+    # default (embedded services, thread jobs), off otherwise. Production: 0 and cron.
+    PRODUCT_EXPIRY_DAILY = _env_bool("PRODUCT_EXPIRY_DAILY", None)
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(10 * 1024 * 1024)))
@@ -57,6 +84,21 @@ class Config:
     IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE_DIR / "imports"))
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
 
+    # Mail: an SMTP URL (smtp://user:password@host:port, smtps://..., ?starttls=1); unset in the
+    # embedded default, where core.embedded starts a local SMTP sink and fills it in.
+    MAIL_URL = os.environ.get("MAIL_URL")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@gbm.example.cn")
+    # After commit: "thread" sends in the background of this process; "off" leaves it to
+    # `flask mail send` (cron) or a worker; "inline" sends before the response (tests).
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "thread")
+    # Absolute links in e-mails; unset = the address of the request that queued the mail.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+
+    # Sign-in sessions live on the server (core.sessions): they end after this long without a
+    # request, or this long after sign-in at the latest; the cookie lasts no longer either.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    PERMANENT_SESSION_LIFETIME = SESSION_MAX_HOURS * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -113,6 +155,9 @@ class TestConfig(Config):
     ARGON2_PARALLELISM = 1
     RATELIMIT_STORAGE_URI = "memory://"
     JOBS_BACKEND = "thread"
+    MAIL_DELIVERY = "off"  # tests send explicitly, to an SMTP sink they start
+    # Private to this test process: tests never read or clobber a running instance's record.
+    EMBEDDED_STATE_FILE = str(Path(tempfile.gettempdir()) / f"gbm-test-embedded-{os.getpid()}.json")
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}

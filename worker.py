@@ -1,7 +1,7 @@
 """The RQ worker: `python worker.py` (needs REDIS_URL).
 
 Builds the app once as a worker process, binds it to `core.jobs` so queued jobs run inside it,
-and works the `default` queue.
+and works the `default` and `search` (outbox delivery) queues.
 """
 import sys
 
@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     from core import jobs
 
     jobs.bind_worker_app(app)
-    Worker(["default"], connection=Redis.from_url(url)).work(with_scheduler=True)
+    Worker(["default", "search"], connection=Redis.from_url(url)).work(with_scheduler=True)
     return 0
 
 

@@ -150,7 +150,7 @@ def main(argv=None) -> int:
         app = create_app(BenchConfig)
         with app.app_context():
             upgrade(revision="heads")
-            from catalog.importing import run_import
+            from catalog.importing.runner import run_import
             from catalog.standards_seed import seed_standards
 
             for code in ("nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan"):

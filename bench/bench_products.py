@@ -1,4 +1,4 @@
-"""Throughput of `catalog.services.products.upsert_product` (the bulk import's inner loop).
+"""Throughput of `catalog.services.product_upsert.upsert_product` (the bulk import's inner loop).
 
 Usage:
     .venv/bin/python bench/bench_products.py [--rows 5000] [--database-url URL]
@@ -88,7 +88,8 @@ def main() -> None:
 
 
 def _run(rows: int, app) -> None:
-    from catalog.services import products as svc
+    from catalog.services.product_bulk import make_upsert_context
+    from catalog.services.product_upsert import upsert_product
     from catalog.standards_seed import seed_standards
     from core import roles as R
     from core import uscc
@@ -112,11 +113,11 @@ def _run(rows: int, app) -> None:
         start = time.perf_counter()
         for first in range(0, rows, chunk):
             batch = [_row(i, price) for i in range(first, min(rows, first + chunk))]
-            ctx = svc.make_upsert_context(supplier, preload_products=False)
+            ctx = make_upsert_context(supplier, preload_products=False)
             ctx.rules_cache = rules_cache
             ctx.preload(r["sku"] for r in batch)
             for row in batch:
-                svc.upsert_product(supplier, row, None, audit=False, context=ctx)
+                upsert_product(supplier, row, None, audit=False, context=ctx)
             db.session.commit()
             # Bounded memory: forget the chunk's rows.
             db.session.expunge_all()

@@ -75,12 +75,13 @@ def run(url: str, n_lines: int, n_records: int) -> None:
         from core import roles as R
         from core.demo import seed_all
         from core.extensions import db
-        from procurement.models import BomLine
-        from procurement.services import budget as budget_svc
-        from procurement.services import design as design_svc
-        from procurement.services.projects import create_project, update_project
-        from procurement.services.records import verify_project
-        from procurement.services.transitions import preview_gates, request_transition
+        from procurement.budget import services as budget_svc
+        from procurement.design import services as design_svc
+        from procurement.design.models import BomLine
+        from procurement.design.requirements import line_offers
+        from procurement.machine.services import preview_gates, request_transition
+        from procurement.projects.services import create_project, update_project
+        from procurement.records.services import verify_project
 
         upgrade(revision="heads")
         t = time.perf_counter()
@@ -109,7 +110,7 @@ def run(url: str, n_lines: int, n_records: int) -> None:
               f"({', '.join(c.name + ('=ok' if c.passed else '=FAIL') for c in checks)})")
         lines = list(db.session.execute(db.select(BomLine).where(BomLine.project_id == p.id)).scalars())
         t = time.perf_counter()
-        offers = design_svc.line_offers(db.session.get(type(p), p.id), lines)
+        offers = line_offers(db.session.get(type(p), p.id), lines)
         print(f"design page product offers for {len(lines)} lines: {(time.perf_counter() - t) * 1000:.0f} ms "
               f"({sum(1 for o in offers.values() if o['count'])} lines with products)")
 

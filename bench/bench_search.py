@@ -278,6 +278,8 @@ def main() -> None:
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = url
         STRIPE_SECRET_KEY = "sk_test_bench_unused"
+        # the bench's engine is its own: never replace the record of a running `make run`
+        EMBEDDED_STATE_FILE = str(Path(tempfile.mkdtemp(prefix="bench-search-state-")) / "embedded.json")
 
     app = create_app(BenchConfig)
     server = None

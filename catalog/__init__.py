@@ -1,6 +1,9 @@
 """Products, certificates, demand standards, compliance and search.
 
 Other packages use the catalog through `catalog.interface`, never its models or services.
+Nothing here registers itself by being imported: `register(app)` wires pages, API, commands,
+navigation, policies, demo steps and the bulk-insert session hook; `start_background(app)`
+the daily expiry thread of a web process.
 """
 from flask import Blueprint
 
@@ -9,7 +12,8 @@ bp = Blueprint("catalog", __name__, cli_group="catalog")
 
 def register(app):
     """Wire the catalog into `app`: pages, JSON API, `flask catalog` commands, navigation,
-    policies and demo steps. (Search has its own `catalog.search.register`.)"""
+    policies, template filters, demo steps and session hooks. (Search has its own
+    `catalog.search.register`.)"""
     from flask_babel import lazy_gettext as _l
 
     from core import nav, openapi
@@ -17,12 +21,18 @@ def register(app):
     from core.demo import register_seeder
     from core.policy import register_policy
 
-    from catalog import cli  # noqa: F401  (adds `flask catalog ...` commands to bp)
-    from catalog import api, demo_products, policy, standards_seed, views  # noqa: F401
+    from catalog import cli, demo_products, labels, policy, standards_seed
+    from catalog.api import bp as api_bp
+    from catalog.api import products as api_products
+    from catalog.api import standards as api_standards
+    from catalog.models.standards import install_guard
+    from catalog.services import deferred
+    from catalog.views import importing, product_pages, product_review, products, standards  # noqa: F401  (routes on bp)
 
+    cli.register(bp)
     app.register_blueprint(bp)
-    app.register_blueprint(api.bp)
-    for operations in api.OPERATIONS:
+    app.register_blueprint(api_bp)
+    for operations in (api_products.OPENAPI, api_standards.OPENAPI):
         openapi.register(app, operations)
 
     nav.add(app, "catalog.categories", _l("Categories"), public=True, order=10)
@@ -31,12 +41,17 @@ def register(app):
     nav.add(app, "catalog.import_upload", _l("Import products"), roles=(R.SUPPLIER,), order=22)
     nav.add(app, "catalog.review_queue", _l("Product review"), roles=(R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN), order=25)
 
-    register_policy(app, "edit_product", policy.can_edit_product)
-    register_policy(app, "view_product", policy.can_view_product)
-    register_policy(app, "review_product", policy.can_review_product)
+    for name, rule in (("edit_product", policy.can_edit_product), ("view_product", policy.can_view_product),
+                       ("review_product", policy.can_review_product),
+                       ("reinstate_product", policy.can_reinstate_product),
+                       ("edit_categories", policy.can_edit_categories)):
+        register_policy(app, name, rule)
+    app.jinja_env.filters["catalog_label"] = labels.label
 
     register_seeder(app, "standards", standards_seed.demo_seeder, order=10)
     register_seeder(app, "products", demo_products.seed_products, order=20)
+    deferred.install()
+    install_guard()
 
 
 def start_background(app):

@@ -20,7 +20,7 @@ from core.extensions import db
 from core.timeutil import utcnow
 
 from catalog.models.products import Product
-from catalog.services.standards import today_cn
+from core.timeutil import today_cn
 
 SEED = 2020_10_13
 PRODUCTS_PER_SUPPLIER = 28
@@ -178,7 +178,8 @@ def _indicators(code, strict, rng, mode):
 def seed_products(ctx: dict) -> int:
     """Create the demo catalogue; returns how many products were created (0 on a re-run)."""
     from catalog.models import Category
-    from catalog.services import products as svc
+    from catalog.services.product_bulk import make_upsert_context
+    from catalog.services.product_upsert import upsert_product
     from catalog.services.verdicts import pilot_cities
 
     rng = random.Random(SEED)
@@ -194,7 +195,7 @@ def seed_products(ctx: dict) -> int:
     shared_certs = ["CGBM2023CTC000777", "CGBM2024CQC001313"]
     for s_index, supplier in enumerate(suppliers):
         s_rng = random.Random(f"{SEED}-{s_index}")
-        context = svc.make_upsert_context(supplier)
+        context = make_upsert_context(supplier)
         context.bulk = False  # the lifecycle step below reads the certificates straight away
         actor = next((u for u in supplier.users), None)
         for n in range(PRODUCTS_PER_SUPPLIER):
@@ -233,7 +234,7 @@ def seed_products(ctx: dict) -> int:
                 "list_price_fen": int(s_rng.uniform(lo, hi) * 100),
                 "manufacturer": supplier.name_zh,
                 "plant": f"{supplier.address or ''} plant {1 + n % 2}".strip(),
-                "description": f"{name_zh}，型号 {model}。{name_en}, model {model}.",
+                "description": f"{name_zh}，型号 {model}。",
                 "indicators": _indicators(code, strict.get(code, {}), s_rng, mode),
                 "certificate": {"number": number, "body": f"{body} {body_zh}", "star_grade": s_rng.choice((1, 2, 2, 3, 3)),
                                 "standard": CERT_STANDARD, "issued_on": issued, "expires_on": expires},
@@ -243,7 +244,7 @@ def seed_products(ctx: dict) -> int:
                 data["carbon"] = {"declared_unit": c_unit, "gwp_a1a3": _round(s_rng.uniform(c_lo, c_hi)),
                                   "valid_until": today + dt.timedelta(days=s_rng.randint(200, 1500)),
                                   "program_operator": s_rng.choice(EPD_OPERATORS)}
-            product = svc.upsert_product(supplier, data, actor, audit=False, context=context)
+            product = upsert_product(supplier, data, actor, audit=False, context=context)
             _place_in_lifecycle(product, n, s_rng, expires < today, reviewer)
             created += 1
         db.session.flush()

@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from core.money import format_fen
+from core.tabular import FORMULA_START
 
 from catalog import units
 from catalog.importing.columns import EXPORT_COLUMNS
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 BATCH = 500
 
@@ -31,7 +32,7 @@ def neutralise(value):
     """Make a cell value safe to open in a spreadsheet (see module doc)."""
     if not isinstance(value, str) or not value:
         return value
-    if value[0] in _FORMULA_START and not _PLAIN_NUMBER.match(value):
+    if value[0] in FORMULA_START and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 
@@ -72,10 +73,6 @@ def _header(ind_cols) -> list[str]:
     return EXPORT_COLUMNS + [f"ind:{k}[{u}]" if u else f"ind:{k}" for k, u in ind_cols]
 
 
-def _fmt_price(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 def _iso(d):
     return d.isoformat() if isinstance(d, (dt.date, dt.datetime)) else d
 
@@ -98,7 +95,7 @@ def _rows(supplier, ind_cols, typed: bool) -> Iterator[list]:
             values = {iv.key: (iv.value, iv.unit or "") for iv in p.indicator_values}
             row = [
                 p.sku, p.name_zh, p.name_en, p.category.code if p.category else "", p.brand, p.model_spec, p.unit,
-                (p.list_price_fen / 100 if typed else _fmt_price(p.list_price_fen)),
+                (p.list_price_fen / 100 if typed else format_fen(p.list_price_fen, symbol=False, grouping=False)),
                 p.manufacturer, p.plant, p.description,
                 cert.number if cert else None, cert.body if cert else None, cert.star_grade if cert else None,
                 cert.standard if cert else None, cert.issued_on if cert else None, cert.expires_on if cert else None,

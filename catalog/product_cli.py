@@ -1,36 +1,35 @@
-"""`flask catalog expire`: the daily job suspending products whose certificate lapsed."""
+"""`flask catalog expire` (the daily job suspending products whose certificate lapsed) and
+`flask catalog refresh-verdicts`; added to the `catalog` group by `catalog.cli.register`."""
 from __future__ import annotations
 
-import datetime as dt
 
 import click
 
-from catalog import bp
-from catalog.services.standards import today_cn
+from core.timeutil import parse_date, today_cn
 
 
-@bp.cli.command("expire")
+@click.command("expire")
 @click.option("--today", default=None, help="Run as of this date (YYYY-MM-DD); default: today.")
 def expire_command(today):
     """Suspend listed products without a valid certificate and notify their suppliers."""
     from catalog.services.product_expiry import suspend_expired_products
 
     try:
-        day = dt.date.fromisoformat(today) if today else today_cn()
+        day = parse_date(today) if today else today_cn()
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
     count = suspend_expired_products(day)
     click.echo(f"{count} product(s) suspended as of {day.isoformat()}.")
 
 
-@bp.cli.command("refresh-verdicts")
+@click.command("refresh-verdicts")
 @click.option("--category", default=None, help="Only this category code.")
 def refresh_verdicts_command(category):
     """Recompute every product's per-city verdict (after a new standard version takes effect)."""
     from sqlalchemy import select
 
-    from catalog.models import Category
-    from catalog.services.products import refresh_all_verdicts
+    from catalog.models.standards import Category
+    from catalog.services.product_queries import refresh_all_verdicts
     from core.extensions import db
 
     category_id = None

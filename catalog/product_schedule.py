@@ -7,7 +7,6 @@ running it on the same day do no harm. Tests and benchmarks (TESTING) never star
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 log = logging.getLogger(__name__)
@@ -16,9 +15,9 @@ INTERVAL = 24 * 3600
 
 
 def _enabled(app) -> bool:
-    raw = os.environ.get("PRODUCT_EXPIRY_DAILY")
-    if raw is not None:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    explicit = app.config.get("PRODUCT_EXPIRY_DAILY")  # config.py: PRODUCT_EXPIRY_DAILY, unset = None
+    if explicit is not None:
+        return bool(explicit)
     return bool(app.config.get("EMBEDDED_SERVICES")) and not app.testing and \
         app.config.get("JOBS_BACKEND", "thread") == "thread"
 

@@ -1,13 +1,13 @@
-"""`flask catalog seed-standards` and the demo-seed registration for categories and standards."""
+"""`flask catalog seed-standards` and `flask catalog new-standard-version`; added to the
+`catalog` group by `catalog.cli.register`."""
 import click
 
 from core.extensions import db
 
-from catalog import bp
 from catalog.standards_seed import seed_standards
 
 
-@bp.cli.command("seed-standards")
+@click.command("seed-standards")
 def seed_standards_command():
     """Create the 51 categories and the 2022/2025 demand standards if missing (idempotent)."""
     summary = seed_standards()
@@ -15,7 +15,7 @@ def seed_standards_command():
     click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()) + " created")
 
 
-@bp.cli.command("new-standard-version")
+@click.command("new-standard-version")
 @click.argument("edition")
 @click.option("--effective-from", required=True, help="Date the new version applies from (YYYY-MM-DD, China date).")
 @click.option("--changes", "changes_file", type=click.File("r", encoding="utf-8"), required=True,
@@ -28,7 +28,7 @@ def new_standard_version_command(edition, effective_from, changes_file, note, dr
 
     from core.errors import ServiceError
 
-    from catalog.services.standards import create_new_version
+    from catalog.services.standard_versions import create_new_version
 
     try:
         changes = json.load(changes_file)

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from core import audit
 from core.extensions import db
+from core.i18n import N_
 from core.timeutil import utcnow
 
-from catalog import compliance
 from catalog.models.standards import (
     Category,
     CategoryGroup,
@@ -27,8 +27,11 @@ from catalog.models.standards import (
     StandardEdition,
     StandardVersion,
 )
+from catalog.rule_validation import rule_from_data, scope_of, validate_rule
 
 DATA_DIR = Path(__file__).resolve().parent / "standards_data"
+# The seed files' version note, marked for translation: pages show notes through gettext.
+SEED_NOTE = N_("Seeded from DOMAIN.md section 4; limits marked L are configurable defaults, not law.")
 STANDARD_FILES = ("standard-2022.json", "standard-2025.json")
 
 
@@ -39,19 +42,9 @@ def load_json(name: str) -> dict:
         return json.load(fh)
 
 
-def rule_from_data(data: dict) -> compliance.Rule:
-    """A pure Rule from the seed JSON shape (also used to validate admin input)."""
-    return compliance.Rule(
-        key=data["key"], comparison=data["comparison"], limit=data.get("limit"), unit=data.get("unit") or "",
-        kind=data.get("kind", "quality"), name_en=data.get("name_en", ""), name_zh=data.get("name_zh", ""),
-        scale=tuple(data["scale"]) if data.get("scale") else None, test_standard=data.get("test_standard", ""),
-        climate_zone=data.get("climate_zone"), city_code=data.get("city_code"),
-    )
-
-
 def rule_row(version: StandardVersion, category: Category, data: dict, position: int) -> IndicatorRule:
     """Validate one rule (seed JSON shape) and build its row."""
-    compliance.validate_rule(rule_from_data(data))
+    validate_rule(rule_from_data(data))
     return IndicatorRule(
         version=version, category_id=category.id, key=data["key"], name_en=data.get("name_en", ""),
         name_zh=data.get("name_zh", ""), unit=data.get("unit") or "", kind=data.get("kind", "quality"),
@@ -59,7 +52,7 @@ def rule_row(version: StandardVersion, category: Category, data: dict, position:
         test_standard=data.get("test_standard", ""), climate_zone=data.get("climate_zone"),
         city_code=data.get("city_code"), confidence=data.get("confidence", ""), source=data.get("source", "")[:300],
         position=position,
-        scope=IndicatorRule.scope_for(data.get("climate_zone"), data.get("city_code")),
+        scope=scope_of(data.get("climate_zone"), data.get("city_code")),
     )
 
 

@@ -14,6 +14,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from core.i18n import N_, Term
+
 __all__ = [
     "UnitError",
     "UnknownUnit",
@@ -30,22 +32,63 @@ __all__ = [
 
 
 class UnitError(ValueError):
-    """Base class of unit problems; ``str(err)`` is a message fit for a user."""
+    """Base class of unit problems: a translatable message (`template`, `params`); ``str(err)``
+    is the English text."""
+
+    def __init__(self, template: str, **params):
+        self.template, self.params = template, params
+        super().__init__(template % {k: str(v) for k, v in params.items()} if params else template)
 
 
 class UnknownUnit(UnitError):
     def __init__(self, unit: str):
         self.unit = unit
-        super().__init__(f"unknown unit '{unit}'")
+        super().__init__(N_("unknown unit '%(unit)s'"), unit=unit)
 
 
 class IncompatibleUnits(UnitError):
     def __init__(self, from_unit: str, to_unit: str, from_dim: str, to_dim: str):
         self.from_unit, self.to_unit = from_unit, to_unit
-        super().__init__(
-            f"unit '{from_unit}' ({from_dim.replace('_', ' ')}) cannot be converted to "
-            f"'{to_unit}' ({to_dim.replace('_', ' ')})"
-        )
+        super().__init__(N_("unit '%(from_unit)s' (%(from_dimension)s) cannot be converted to '%(to_unit)s' "
+                            "(%(to_dimension)s)"), from_unit=from_unit, from_dimension=dimension_name(from_dim),
+                         to_unit=to_unit, to_dimension=dimension_name(to_dim))
+
+
+# What each dimension is called in messages (translated at display).
+DIMENSION_NAMES = {
+    "area": N_("area"),
+    "carbon_mass": N_("carbon mass"),
+    "carbon_per_area": N_("carbon per area"),
+    "carbon_per_length": N_("carbon per length"),
+    "carbon_per_mass": N_("carbon per mass"),
+    "carbon_per_piece": N_("carbon per piece"),
+    "carbon_per_volume": N_("carbon per volume"),
+    "dimensionless": N_("dimensionless"),
+    "energy": N_("energy"),
+    "flow": N_("flow"),
+    "force": N_("force"),
+    "force_per_width": N_("force per width"),
+    "length": N_("length"),
+    "luminous_efficacy": N_("luminous efficacy"),
+    "mass": N_("mass"),
+    "mass_fraction": N_("mass fraction"),
+    "mass_per_area": N_("mass per area"),
+    "mass_per_volume": N_("mass per volume"),
+    "power": N_("power"),
+    "pressure": N_("pressure"),
+    "sound_level": N_("sound level"),
+    "temperature_celsius": N_("temperature (°C)"),
+    "thermal_conductivity": N_("thermal conductivity"),
+    "thermal_resistance": N_("thermal resistance"),
+    "thermal_transmittance": N_("thermal transmittance"),
+    "time": N_("time"),
+    "volume": N_("volume"),
+}
+
+
+def dimension_name(dimension: str) -> Term:
+    """The dimension's name as a term translated at display (``thermal transmittance``)."""
+    return Term(DIMENSION_NAMES.get(dimension, dimension.replace("_", " ")))
 
 
 @dataclass(frozen=True)
@@ -211,13 +254,15 @@ def convert(value: float, from_unit: str | None, to_unit: str | None) -> float:
         return float(value)
     result = float(value) * src.factor / dst.factor
     if not math.isfinite(result):
-        raise UnitError(f"value {value!r} {from_unit} overflows when converted to {to_unit}")
+        raise UnitError(N_("value %(value)s %(from_unit)s overflows when converted to %(to_unit)s"),
+                        value=repr(value), from_unit=from_unit, to_unit=to_unit)
     return result
 
 
-def try_convert(value: float, from_unit: str | None, to_unit: str | None) -> tuple[float | None, str | None]:
-    """Like :func:`convert` but returns ``(result, None)`` or ``(None, reason)``."""
+def try_convert(value: float, from_unit: str | None, to_unit: str | None) -> tuple[float | None, UnitError | None]:
+    """Like :func:`convert` but returns ``(result, None)`` or ``(None, error)``; the error's
+    `template` and `params` are the translatable reason."""
     try:
         return convert(value, from_unit, to_unit), None
     except UnitError as exc:
-        return None, str(exc)
+        return None, exc

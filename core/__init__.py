@@ -8,15 +8,19 @@ root (`platform_app`) binds its extensions and calls `register(app)`.
 
 def register(app) -> None:
     """Wire core's blueprints, API plumbing, CLI groups, navigation, policies and page helpers."""
-    from core import openapi, policy, web
+    from flask_babel import lazy_gettext as _l
+
+    from core import account_views  # noqa: F401  (routes on core.views.bp)
+    from core import audit, health, mail, nav, openapi, policy, roles, web, worklists
     from core.api import OPENAPI
     from core.api import bp as api_bp
     from core.api import init_api
-    from core.cli import audit_cli, users_cli
+    from core.cli import audit_cli, mail_cli, users_cli
     from core.demo import demo_cli
     from core.views import bp as core_bp
     from core.views import register_nav
 
+    web.install_converters(app)
     app.register_blueprint(core_bp)
     app.register_blueprint(api_bp)
     init_api(app)
@@ -24,6 +28,13 @@ def register(app) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(mail_cli)
     register_nav(app)
     policy.register(app)
+    nav.add(app, "core.people_page", _l("People"), roles=(roles.ORG_ADMIN,), order=90)
+    nav.add(app, "core.mail_outbox", _l("Mail"), roles=(roles.PLATFORM_ADMIN,), order=92)
     web.install(app)
+    audit.install()
+    mail.install()
+    health.register(app, "mail", mail.health)
+    worklists.register(app, worklists.suppliers_waiting)

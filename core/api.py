@@ -35,7 +35,9 @@ def create_token(user, name: str, scopes=None, days: int | None = 90) -> tuple[A
     scopes = sorted(set(scopes or user.role_names))
     extra = set(scopes) - user.role_names
     if extra:
-        raise ValidationError(N_("A token cannot carry roles its owner does not hold."), {"scopes": ", ".join(sorted(extra))})
+        not_held = N_("Roles you do not hold: %(roles)s.")
+        raise ValidationError(N_("A token cannot carry roles its owner does not hold."),
+                              {"scopes": (not_held, {"roles": ", ".join(sorted(extra))})})
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with unit_of_work():
         row = ApiToken(user_id=user.id, name=name, prefix=plaintext[:12], token_hash=_digest(plaintext), scopes=scopes,
@@ -138,10 +140,35 @@ def json_body() -> dict:
     """The request's JSON object, or a ValidationError saying what is wrong with it."""
     if not request.is_json:
         raise ValidationError(N_("Send a JSON body with Content-Type: application/json."))
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ValidationError(N_("The JSON body is nested too deeply (at most %(depth)s levels)."),
+                              depth=MAX_JSON_DEPTH) from None
     if not isinstance(data, dict):
         raise ValidationError(N_("The body must be a JSON object."))
+    _check_json(data, 1)
     return data
+
+
+MAX_JSON_DEPTH = 20
+
+
+def _check_json(value, depth: int) -> None:
+    """Refuse bodies nested deeper than any operation needs, and text that is not valid
+    Unicode (lone surrogates such as "\\ud800" cannot be stored or shown)."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValidationError(N_("The JSON body is nested too deeply (at most %(depth)s levels)."), depth=MAX_JSON_DEPTH)
+    if isinstance(value, str):
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise ValidationError(N_("The JSON body contains text that is not valid Unicode."))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json(key, depth)
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
 
 
 @bp.get("/openapi.json")

@@ -5,7 +5,6 @@ names the first event that does not fit, so an altered, deleted or reordered row
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -14,11 +13,12 @@ from flask import g, has_request_context
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from core import hashchain
 from core.extensions import db
 from core.models import AuditChainHead, AuditEvent
 from core.timeutil import utcnow
 
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = hashchain.GENESIS_HASH
 
 
 def _default(value):
@@ -33,7 +33,7 @@ def _default(value):
 
 def canonical(value) -> str:
     """Deterministic JSON used for hashing (sorted keys, no whitespace)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+    return hashchain.canonical_json(value, default=_default)
 
 
 def jsonable(value):
@@ -42,7 +42,7 @@ def jsonable(value):
 
 
 def event_hash(prev_hash: str, fields: dict) -> str:
-    return hashlib.sha256((prev_hash + canonical(fields)).encode("utf-8")).hexdigest()
+    return hashchain.link_hash(prev_hash, fields, default=_default)
 
 
 def _hashed_fields(ev: AuditEvent) -> dict:
@@ -170,4 +170,8 @@ def guard_append_only(session, flush_context, instances):
             raise RuntimeError("audit events are append-only")
 
 
-event.listen(Session, "before_flush", guard_append_only)
+def install() -> None:
+    """Refuse updates and deletes of audit events in every session (idempotent; called by
+    `core.register`)."""
+    if not event.contains(Session, "before_flush", guard_append_only):
+        event.listen(Session, "before_flush", guard_append_only)

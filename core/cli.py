@@ -43,3 +43,17 @@ def create_user_command(email, name, org_id, roles, password):
     except ServiceError as exc:
         raise click.UsageError(f"{exc.message} {exc.fields or ''}") from None
     click.echo(f"created user {user.id} ({user.email})")
+
+
+mail_cli = AppGroup("mail", help="E-mail outbox.")
+
+
+@mail_cli.command("send")
+def send_mail_command():
+    """Send pending mail now (cron, or after an SMTP outage); exit 1 if some could not be sent."""
+    from core.mail import send_pending
+
+    counts = send_pending()
+    click.echo(f"sent {counts['sent']}, failed {counts['failed']}, still pending {counts['pending']}")
+    if counts["failed"] or counts["pending"]:
+        sys.exit(1)

@@ -126,7 +126,11 @@ def seed_core() -> dict:
         user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
         if user is None:
             pw_hash = pw_hash or hash_password(DEMO_PASSWORD)
-            user = User(email=email, name=name, password_hash=pw_hash, organisation_id=orgs[org_key].id, roles=[UserRole(role=role)])
+            # Each demo login also administers its organisation (invites colleagues), except the
+            # platform reviewer, so the people pages can be tried with every kind of organisation.
+            granted = [role] if role == R.PLATFORM_REVIEWER else [role, R.ORG_ADMIN]
+            user = User(email=email, name=name, password_hash=pw_hash, organisation_id=orgs[org_key].id,
+                        roles=[UserRole(role=r) for r in granted])
             db.session.add(user)
             db.session.flush()
             audit.record("demo.user_create", user, after={"email": email, "role": role})

@@ -23,7 +23,7 @@ class ServiceError(Exception):
     def __init__(self, message, fields=None, **params):
         self.template = str(message)
         self.params = params
-        self.message = self.template % {k: str(v) for k, v in params.items()} if params else self.template
+        self.message = self.template % {k: str(v) for k, v in params.items()} if params else self.template  # English
         super().__init__(self.message)
         self.fields = dict(fields or {})
 

@@ -1,4 +1,7 @@
-"""Account forms."""
+"""Forms shared by every package (confirm button), account forms, and the one helper that puts a
+service error back onto a form (`apply_form_errors`)."""
+from flask import flash
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField, TextAreaField
@@ -40,3 +43,35 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button that carries a CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+def form_field(form, name: str):
+    """The form field a service error's field name points at: the field of that name, else the
+    field named by its last dotted part (``certificate.number`` -> ``number``); None if neither."""
+    for candidate in (name, name.rsplit(".", 1)[-1]):
+        field = getattr(form, candidate, None)
+        if field is not None and hasattr(field, "errors") and candidate != "submit":
+            return field
+    return None
+
+
+def apply_form_errors(form, exc, field_for=form_field) -> None:
+    """Show a `ServiceError` on a page: each field message (translated) inline on the form field
+    `field_for(form, name)` finds, and as flashes the rest: the error's own message when no field
+    took a message (else "Please correct the marked fields."), plus messages no field took.
+    With `form=None` everything is flashed."""
+    from core.i18n import translate_error, translate_message
+
+    placed, leftover = False, []
+    for name, message in exc.fields.items():
+        field = field_for(form, name) if form is not None else None
+        text = translate_message(message)
+        if field is not None:
+            field.errors = list(field.errors or []) + [text]
+            placed = True
+        else:
+            leftover.append(text)
+    flash(_("Please correct the marked fields.") if placed else translate_error(exc), "danger")
+    for text in leftover:
+        flash(text, "danger")
+

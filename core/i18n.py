@@ -33,12 +33,50 @@ class Term(str):
     Stored messages keep it as ``{"term": "listed"}`` (see `message_payload`)."""
 
 
+class Message:
+    """A translatable message used as a parameter of another one (a reason inside a refusal):
+    ``N_("Refused: %(reason)s")`` with ``reason=Message(N_("%(value)s is too high"), value=3)``.
+    Translated, with its own parameters, when the outer message is shown."""
+
+    __slots__ = ("template", "params")
+
+    def __init__(self, template: str, **params):
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:  # English, for logs and API text
+        return english(self.template, self.params)
+
+    def __eq__(self, other):
+        return isinstance(other, Message) and (self.template, self.params) == (other.template, other.params)
+
+    def __repr__(self):
+        return f"Message({self.template!r}, **{self.params!r})"
+
+
 def _localise(params: dict) -> dict:
-    return {k: (gettext(v) if isinstance(v, Term) else v) for k, v in params.items()}
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, Term):
+            value = gettext(value)
+        elif isinstance(value, Message):
+            value = translate_message((value.template, value.params))
+        out[key] = value
+    return out
+
+
+def english(template: str, params: dict | None = None) -> str:
+    """The message in English (the templates' own language), whatever the current locale."""
+    def plain(value):
+        return english(value.template, value.params) if isinstance(value, Message) else value
+
+    return template % {k: plain(v) for k, v in params.items()} if params else template
 
 
 def translate_message(message) -> str:
     """Translate a message given as a string or a (template, params) pair."""
+    if isinstance(message, Message):
+        message = (message.template, message.params)
     if isinstance(message, tuple):
         template, params = message
         return gettext(template, **_localise(params)) if params else gettext(template)
@@ -50,11 +88,27 @@ def translate_error(exc) -> str:
     return gettext(exc.template, **_localise(exc.params)) if exc.params else gettext(exc.template)
 
 
+def _store(value):
+    if isinstance(value, Term):
+        return {"term": str(value)}
+    if isinstance(value, Message):
+        return message_payload(value.template, value.params)
+    return value
+
+
+def _load(value):
+    if isinstance(value, dict) and set(value) == {"term"}:
+        return Term(value["term"])
+    if isinstance(value, dict) and set(value) == {"key", "params"}:
+        return Message(value["key"], **{k: _load(v) for k, v in (value["params"] or {}).items()})
+    return value
+
+
 def message_payload(template: str, params: dict | None = None) -> dict:
-    """A message as stored in records and notices: its template key and JSON parameters, so
-    every reader sees it in their own language (`render_payload`)."""
-    stored = {k: ({"term": str(v)} if isinstance(v, Term) else v) for k, v in (params or {}).items()}
-    return {"key": template, "params": stored}
+    """A message as stored in records and notices: its template key and JSON parameters
+    (terms and nested messages included), so every reader sees it in their own language
+    (`render_payload`)."""
+    return {"key": template, "params": {k: _store(v) for k, v in (params or {}).items()}}
 
 
 def render_payload(payload) -> str:
@@ -62,9 +116,15 @@ def render_payload(payload) -> str:
     records) is translated as it is."""
     if not isinstance(payload, dict) or "key" not in payload:
         return gettext(str(payload)) if payload else ""
-    params = {k: (Term(v["term"]) if isinstance(v, dict) and set(v) == {"term"} else v)
-              for k, v in (payload.get("params") or {}).items()}
+    params = {k: _load(v) for k, v in (payload.get("params") or {}).items()}
     return translate_message((payload["key"], params))
+
+
+def render_payload_english(payload) -> str:
+    """A stored message in English (API text, logs), whatever the current locale."""
+    if not isinstance(payload, dict) or "key" not in payload:
+        return str(payload or "")
+    return english(payload["key"], {k: _load(v) for k, v in (payload.get("params") or {}).items()})
 
 
 def select_locale():

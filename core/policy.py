@@ -73,6 +73,12 @@ def can_verify_suppliers(user) -> bool:
     return has_role(user, R.PLATFORM_ADMIN, R.PLATFORM_REVIEWER)
 
 
+def can_manage_people(user, organisation) -> bool:
+    """An organisation's administrators invite, re-role and deactivate its people."""
+    return (organisation is not None and has_role(user, R.ORG_ADMIN)
+            and in_organisation(user, getattr(organisation, "id", None)))
+
+
 POLICIES_KEY = "policies"
 
 
@@ -86,6 +92,7 @@ def register(app):
     """Core's own named policies."""
     register_policy(app, "verify_suppliers", can_verify_suppliers)
     register_policy(app, "platform", is_platform)
+    register_policy(app, "manage_people", can_manage_people)
 
 
 def can(name, *args):

@@ -1,17 +1,20 @@
 """Accounts, home pages, language switch, supplier verification, API tokens, health."""
 from urllib.parse import urlparse
 
+from sqlalchemy.orm import selectinload
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from core import accounts, api as api_core, nav
+from core import accounts, api as api_core, nav, worklists
 from core import roles as R
 from core.errors import ServiceError
-from core.i18n import N_, translate_error, translate_message
+from core.i18n import N_, translate_error
 from core.extensions import db, limiter
-from core.forms import ConfirmForm, LoginForm, ReviewForm, SupplierRegistrationForm, TokenForm
+from core.account_forms import PasswordChangeForm
+from core.forms import ConfirmForm, LoginForm, ReviewForm, SupplierRegistrationForm, TokenForm, apply_form_errors
 from core.models import ApiToken, Job, Notice, Organisation
 from core.policy import login_required, roles_required
 
@@ -46,17 +49,6 @@ def _safe_next(target):
     return target
 
 
-def apply_form_errors(form, exc: ServiceError):
-    """Put a service error's field messages on the form (inline), the rest in a flash."""
-    placed = False
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [translate_message(message)]
-            placed = True
-    flash(translate_error(exc) if not placed else _("Please correct the marked fields."), "danger")
-
-
 @bp.get("/")
 def index():
     if current_user.is_authenticated:
@@ -72,7 +64,8 @@ def home():
         db.select(Notice).filter_by(organisation_id=current_user.organisation_id).order_by(Notice.created_at.desc()).limit(10)
     ).scalars().all()
     links = [e for e in nav.entries_for(current_user) if e.endpoint not in ("core.home", "core.account")]
-    return render_template("core/home.html", role=primary, title=_(HOME_TITLES.get(primary, "Home")), notices=notices, links=links)
+    return render_template("core/home.html", role=primary, title=_(HOME_TITLES.get(primary, "Home")), notices=notices,
+                           links=links, work=worklists.items_for(current_user))
 
 
 def _login_limit():
@@ -100,6 +93,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    accounts.sign_out(current_user)
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("core.index"))
@@ -117,7 +111,8 @@ def register():
         except ServiceError as exc:
             apply_form_errors(form, exc)
             return render_template("core/register.html", form=form), 400
-        flash(_("Registration received. The platform will verify your firm; you can sign in meanwhile."), "success")
+        # The same words whether the firm was new or already known: the details went by email.
+        flash(_("Registration received. We sent you an email about the next steps."), "success")
         return redirect(url_for("core.login"))
     return render_template("core/register.html", form=form), (400 if form.is_submitted() else 200)
 
@@ -135,7 +130,8 @@ def set_language():
 @bp.get("/platform/suppliers")
 @roles_required(R.PLATFORM_REVIEWER, R.PLATFORM_ADMIN)
 def supplier_queue():
-    pending = db.session.execute(db.select(Organisation).filter_by(kind=R.ORG_SUPPLIER, status="pending").order_by(Organisation.created_at)).scalars().all()
+    pending = db.session.execute(db.select(Organisation).filter_by(kind=R.ORG_SUPPLIER, status="pending")
+                                 .options(selectinload(Organisation.users)).order_by(Organisation.created_at)).scalars().all()
     recent = db.session.execute(db.select(Organisation).filter(Organisation.kind == R.ORG_SUPPLIER, Organisation.status != "pending")
                                 .order_by(Organisation.id.desc()).limit(20)).scalars().all()
     return render_template("core/supplier_queue.html", pending=pending, recent=recent, form=ReviewForm())
@@ -167,8 +163,29 @@ def account():
             _row, new_token = api_core.create_token(current_user, form.name.data)
         except ServiceError as exc:
             apply_form_errors(form, exc)
+    return _account_page(form=form, new_token=new_token)
+
+
+def _account_page(status=200, **forms):
     tokens = db.session.execute(db.select(ApiToken).filter_by(user_id=current_user.id).order_by(ApiToken.created_at.desc())).scalars().all()
-    return render_template("core/account.html", form=form, tokens=tokens, new_token=new_token, revoke_form=ConfirmForm())
+    context = {"form": TokenForm(formdata=None), "password_form": PasswordChangeForm(formdata=None),
+               "new_token": None, **forms}
+    return render_template("core/account.html", tokens=tokens, revoke_form=ConfirmForm(), **context), status
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ServiceError as exc:
+            apply_form_errors(form, exc)
+            return _account_page(400, password_form=form)
+        flash(_("Password changed. You were signed out everywhere else."), "success")
+        return redirect(url_for("core.account"))
+    return _account_page(400, password_form=form)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

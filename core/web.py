@@ -14,11 +14,69 @@ from core.extensions import db, login_manager
 log = logging.getLogger(__name__)
 
 
+MAX_SQL_INTEGER = 2**63 - 1  # BIGINT: larger path ids are no row, not an overflow
+
+
+def install_converters(app) -> None:
+    """URL converters; installed before any blueprint adds its rules. `<int:...>` stops at
+    the largest BIGINT, so `/products/99999999999999999999` is a plain 404, not a database
+    overflow."""
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedIntegerConverter(IntegerConverter):
+        def __init__(self, map, fixed_digits=0, min=None, max=MAX_SQL_INTEGER, signed=False):
+            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def page_number(args, name: str = "page", maximum: int = 10_000) -> int:
+    """A 1-based page number from query arguments: anything missing, malformed or absurd
+    (`page=1e20`, `page=-3`) becomes the nearest sensible page instead of an error."""
+    raw = (args.get(name) or "").strip()
+    if not raw.isdigit() or len(raw) > 9:
+        return maximum if raw.isdigit() else 1
+    return min(max(1, int(raw)), maximum)
+
+
 def install(app) -> None:
     """Install the request hooks, error handlers and template helpers on `app`."""
+    _escape_template_translations(app)
     _register_hooks(app)
     _register_errors(app)
     _register_template_helpers(app)
+
+
+def _escape_template_translations(app) -> None:
+    """Templates' `_()` marks its result safe HTML. With a literal that is harmless, but
+    `{{ _(status) }}` on a value that came from a request would let markup through when the
+    value has no translation. Escape what the catalogue returns, so `_()` never turns user
+    text into HTML; parameters are escaped by Jinja as before. (No msgid carries markup.)"""
+    from flask_babel import get_translations
+    from jinja2 import pass_eval_context
+    from markupsafe import escape
+
+    def _escaped(eval_ctx, text):
+        return escape(text) if eval_ctx.autoescape else text
+
+    @pass_eval_context
+    def gettext(eval_ctx, string):
+        return _escaped(eval_ctx, get_translations().ugettext(string))
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular, plural, n):
+        return _escaped(eval_ctx, get_translations().ungettext(singular, plural, n))
+
+    @pass_eval_context
+    def pgettext(eval_ctx, context, string):
+        return _escaped(eval_ctx, get_translations().upgettext(context, string))
+
+    @pass_eval_context
+    def npgettext(eval_ctx, context, singular, plural, n):
+        return _escaped(eval_ctx, get_translations().unpgettext(context, singular, plural, n))
+
+    app.jinja_env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True,
+                                            pgettext=pgettext, npgettext=npgettext)
 
 
 def _register_hooks(app):
@@ -26,10 +84,16 @@ def _register_hooks(app):
 
     @login_manager.user_loader
     def load_user(user_id):
+        """The signed-in user, only while the server-side session the cookie names is live."""
+        from core import sessions
+
         try:
-            return db.session.get(User, int(user_id))
+            user_id = int(user_id)
         except (TypeError, ValueError):
             return None
+        if sessions.current_session(user_id) is None:
+            return None
+        return db.session.get(User, user_id)
 
     @app.before_request
     def assign_request_id():
@@ -114,8 +178,10 @@ def _register_errors(app):
 def _register_template_helpers(app):
     from flask_login import current_user
 
-    from core import nav, policy
+    from core import nav, notifications, policy
+    from core.i18n import render_payload
     from core.money import format_fen
+    from core.timeutil import china_date, china_time
 
     @app.context_processor
     def inject():
@@ -125,9 +191,13 @@ def _register_template_helpers(app):
             "can": policy.can,
             "current_locale": locale,
             "is_zh": locale.startswith("zh"),
+            "unread_notifications": notifications.unread_count(current_user),
         }
 
     app.jinja_env.filters["fen"] = format_fen
+    app.jinja_env.filters["message"] = render_payload
+    app.jinja_env.filters["china_time"] = china_time
+    app.jinja_env.filters["china_date"] = china_date
 
     def localized(obj, field="name"):
         """obj.name_zh in Chinese, obj.name_en otherwise (falling back to the other)."""

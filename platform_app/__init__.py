@@ -7,7 +7,8 @@ by the kind of process:
 
 - ``web``: the web server (gunicorn, `flask run`): starts the embedded services it needs and the
   background threads (search dispatcher or initial index build, daily certificate expiry);
-- ``worker``: the RQ worker (`worker.py`): starts the embedded services, no threads;
+- ``worker``: the RQ worker (`worker.py`): uses the running web process's embedded services, or
+  starts its own when there is none; no threads;
 - ``cli``: any other `flask` command (migrations, seeding, audit and record checks): starts
   nothing; `flask search check/reindex` use the running web server's engine instead;
 - ``test``: the test suite: embedded services, no threads.
@@ -44,8 +45,11 @@ def create_app(config=None, *, process: str = "web") -> Flask:
         app.config.from_object(config)
     app.config["PROCESS_KIND"] = process
 
-    if process in ("web", "worker", "test"):
+    if process in ("web", "test"):
         embedded.start(app)
+    elif process == "worker":
+        embedded.attach(app)  # the running web process's services (one in-memory engine, one Stripe)
+        embedded.start(app)  # its own for whatever is still unset
     else:
         embedded.attach(app)
 

@@ -1,27 +1,77 @@
-"""Projects and their closed loop: budget, design, procurement, construction, acceptance."""
-from flask import Blueprint
+"""Projects and their closed loop: budget, design, procurement, construction, acceptance.
 
-bp = Blueprint("procurement", __name__, cli_group=None)
+Capability packages: `machine` (stages, transition table, gates, moves), `records` (hash-chained
+project records), `projects`, `budget`, `design` (bill of materials), `documents`; plus
+`payments/gateway.py`. Nothing here registers itself when imported: `register(app)` wires it all.
+"""
 
 
 def register(app):
-    """Wire procurement into `app`: pages, JSON API, `flask records`, navigation, policies,
-    demo steps, the payment gateway and its health check."""
+    """Wire procurement into `app`: tables, pages, JSON API (and its OpenAPI operations),
+    `flask records`, navigation, template filters and policies, the stage machine's gates and
+    effects, the record guard, demo steps, the payment gateway and its health check."""
     from flask_babel import lazy_gettext as _l
 
+    import catalog.interface as catalog
     from core import health, nav, openapi
-    from core import roles as R
     from core.demo import register_seeder
-
-    from procurement import api, cli, demo, policy, views  # noqa: F401  (routes on bp / api_bp)
+    from core.policy import register_policy
+    from procurement import blueprints, demo, labels, models  # noqa: F401  (models: every table mapped)
+    from procurement.budget import api as budget_api
+    from procurement.budget import gates as budget_gates
+    from procurement.budget import policy as budget_policy
+    from procurement.budget import views as budget_views  # noqa: F401  (routes on the blueprint)
+    from procurement.design import api as design_api
+    from procurement.design import gates as design_gates
+    from procurement.design import policy as design_policy
+    from procurement.design import views as design_views  # noqa: F401
+    from procurement.documents import api as documents_api
+    from procurement.documents import policy as documents_policy
+    from procurement.documents import views as documents_views  # noqa: F401
+    from procurement.machine import api as machine_api
+    from procurement.machine import gates as machine_gates
+    from procurement.machine import views as machine_views  # noqa: F401
     from procurement.payments.gateway import payment_gateway
+    from procurement.projects import api as projects_api
+    from procurement.projects import policy as projects_policy
+    from procurement.projects import views as projects_views  # noqa: F401
+    from procurement.quantities import format_bp, format_quantity
+    from procurement.records import api as records_api
+    from procurement.records import models as records_models
+    from procurement.records import views as records_views  # noqa: F401
+    from procurement.records.cli import records_cli
+    from procurement.web import category_name, chain_problem, edition_title, message_text
 
-    app.register_blueprint(bp)
-    app.register_blueprint(api.api_bp)
-    openapi.register(app, api.OPENAPI)
-    app.cli.add_command(cli.records_cli)
-    nav.add(app, "procurement.project_list", _l("Projects"), roles=views.VIEW_ROLES, order=30)
-    policy.register(app)
+    app.register_blueprint(blueprints.bp)
+    app.register_blueprint(blueprints.api_bp)
+    for api in (projects_api, budget_api, design_api, machine_api, records_api, documents_api):
+        openapi.register(app, api.OPENAPI)
+    app.cli.add_command(records_cli)
+    nav.add(app, "procurement.project_list", _l("Projects"), roles=projects_policy.PROJECT_ROLES, order=30)
+
+    for name, func in {"label": labels.label, "qty": format_quantity, "pct_bp": format_bp,
+                       "check_title": labels.check_title, "check_message": labels.check_message,
+                       "message": message_text, "limit_text": catalog.describe_limit,
+                       "chain_problem": chain_problem, "category_name": category_name,
+                       "edition_title": edition_title}.items():
+        app.add_template_filter(func, name)
+    for name, func in {
+        "view_project": projects_policy.can_view_project,
+        "edit_project": projects_policy.can_edit_project,
+        "create_project": projects_policy.can_create_project,
+        "submit_budget": budget_policy.can_submit_budget,
+        "review_budget": budget_policy.can_review_budget,
+        "edit_bom": design_policy.can_edit_bom,
+        "attach_project_document": documents_policy.can_attach_document,
+    }.items():
+        register_policy(app, name, func)
+
+    hooks = machine_gates.install(app)
+    budget_gates.register(hooks)
+    design_gates.register(hooks)
+    # procurement -> construction -> acceptance -> closed: no gates yet, so those moves are refused.
+
+    records_models.install()
     register_seeder(app, "projects", demo.seed_projects, order=30)
     payment_gateway.init_app(app)
     health.register(app, "payments", payment_gateway.health)

@@ -1,13 +1,22 @@
-"""Readable, translatable labels for the codes stored on projects (stages, kinds, statuses).
+"""Readable, translatable labels for the codes stored on projects (stages, kinds, statuses, units).
 
 Templates use the ``label`` filter: ``{{ project.stage|label('stage') }}``; unknown codes show as is.
+`TERMS` are the code words messages carry as `core.i18n.Term` parameters (stage names inside a
+sentence), translated when the message is shown.
 """
 
 from flask_babel import lazy_gettext as _l
 
+from core.i18n import render_payload, translate_message
+
 STAGES = {
     "budget": _l("Budget"), "design": _l("Design"), "procurement": _l("Procurement"),
     "construction": _l("Construction"), "acceptance": _l("Completion acceptance"), "closed": _l("Closed"),
+}
+TERMS = [_l("budget"), _l("design"), _l("procurement"), _l("construction"), _l("acceptance"), _l("closed")]
+UNITS = {
+    "m3": _l("m³"), "m2": _l("m²"), "m": _l("metre"), "t": _l("tonne"), "kg": _l("kg"), "L": _l("litre"),
+    "piece": _l("piece"), "set": _l("set"),
 }
 TRANSITION_KINDS = {"advance": _l("advance"), "return": _l("return")}
 BUILDING_TYPES = {
@@ -41,10 +50,34 @@ RECORD_KINDS = {
     "document_attached": _l("Document attached"),
 }
 
+#: Gate checks by name (shown instead of the name; later capabilities add their checks here).
+CHECKS = {
+    "no_checks_defined": _l("Checks for this stage"),
+    "budget_approved": _l("Budget approved by the finance office"),
+    "bill_not_empty": _l("Bill of materials not empty"),
+    "categories_in_edition": _l("Categories covered by the edition"),
+    "mandatory_green_available": _l("Green products for mandatory lines"),
+    "optional_green_available": _l("Green products for optional green lines"),
+    "optional_share": _l("Share of green optional kinds"),
+    "bill_within_budget": _l("Bill within the approved budget"),
+}
+
+#: Fields named in change records ("Changed: ...") and in error messages.
+FIELDS = {
+    "name": _l("Name"), "description": _l("Description"), "building_type": _l("Building type"),
+    "floor_area_m2": _l("Floor area"), "green_star_target": _l("Green building target"),
+    "people": _l("Responsible people"), "stage": _l("Stage"), "category_id": _l("Category"),
+    "specification": _l("Specification"), "quantity_milli": _l("Quantity"), "unit": _l("Unit"),
+    "est_unit_price_fen": _l("Estimated unit price"), "green_required": _l("Green product required"),
+    "tightenings": _l("Tightened limits"), "line_no": _l("Line"), "comment": _l("Comment"), "title": _l("Title"),
+    "kind": _l("Kind"), "reason": _l("Reason"),
+}
+
 GROUPS = {
     "stage": STAGES, "transition": TRANSITION_KINDS, "building": BUILDING_TYPES, "person": PERSON_ROLES,
     "funding": FUNDING_KINDS, "budget": BUDGET_STATUSES, "level": REQUIREMENT_LEVELS, "document": DOCUMENT_KINDS,
-    "rule": RULE_KINDS, "record": RECORD_KINDS,
+    "rule": RULE_KINDS, "record": RECORD_KINDS, "unit": UNITS, "check": CHECKS,
+    "field": FIELDS,
 }
 
 
@@ -52,3 +85,16 @@ def label(value, group: str) -> str:
     """The translated label of ``value`` in ``group`` (the code itself when unknown)."""
     found = GROUPS[group].get(value)
     return str(found) if found is not None else ("" if value is None else str(value))
+
+
+def check_title(name: str) -> str:
+    """A gate check's readable title (its name when the check has none)."""
+    return label(name, "check")
+
+
+def check_message(check) -> str:
+    """A check result's message in the current locale: a stored result (dict, new records keep
+    the template and parameters, older ones plain English) or a `CheckResult`."""
+    if isinstance(check, dict):
+        return render_payload(check.get("message"))
+    return translate_message(check.text)

@@ -1,8 +1,9 @@
-"""What the procurement package needs from the catalog's demand standards, in one place.
+"""What projects need from the catalog's demand standards, through `catalog.interface` only.
 
-A project is fixed to the standard version in force in its city on its registration date; its
-bill lines are judged by that version's rules (resolved for the city by the catalog's pure
-compliance engine) and its mandatory/optional split.
+A project is fixed to the standard edition in force on its registration date; its bill lines
+are judged by the rules of that edition's version in force on the day of the check (a published
+correction of the same edition applies, a newer edition does not), resolved for the project's
+city, and by that version's mandatory/optional split.
 """
 
 from __future__ import annotations
@@ -10,31 +11,29 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from sqlalchemy import select
-
-from catalog import compliance
-from catalog.services import standards as catalog_standards
-from catalog.models.standards import Category, CategoryRequirement, StandardVersion
+import catalog.interface as catalog
 from core.errors import ValidationError
-from core.extensions import db
-from procurement.share import to_fraction
+from core.i18n import N_
+from core.timeutil import today_cn
+from procurement.design.share import to_fraction
 
-MANDATORY = "mandatory"
-OPTIONAL = "optional"
+MANDATORY = catalog.MANDATORY
+OPTIONAL = catalog.OPTIONAL
 
 
-def edition_in_force(city, on: dt.date) -> StandardVersion:
+def edition_in_force(on: dt.date) -> catalog.VersionInfo:
     """The standard version in force on ``on`` (its edition is fixed on the project); ValidationError if none."""
-    version = catalog_standards.applicable_version(at=on)
+    version = catalog.version_in_force(on)
     if version is None:
-        raise ValidationError(f"No demand standard is in force on {on.isoformat()}; a project cannot be "
-                              "registered before one is.")
+        raise ValidationError(N_("No demand standard is in force on %(date)s; a project cannot be registered "
+                                 "before one is."), date=on.isoformat())
     return version
 
 
-def edition_label(version: StandardVersion) -> dict:
-    return {"edition": version.edition.code, "version": version.number, "version_id": version.id,
-            "title": version.edition.title}
+def edition_label(version: catalog.VersionInfo) -> dict:
+    """How a project's record names its standard."""
+    return {"edition": version.edition_code, "version": version.number, "version_id": version.id,
+            "title": version.edition_title}
 
 
 def _cache(project) -> dict:
@@ -45,12 +44,12 @@ def _cache(project) -> dict:
     return cache
 
 
-def current_version(project) -> StandardVersion | None:
+def current_version_id(project) -> int:
     """The version of the project's (fixed) edition in force today: corrections to the edition apply."""
     cache = _cache(project)
     if "version" not in cache:
-        cache["version"] = (catalog_standards.current_version(project.standard_edition, catalog_standards.today_cn())
-                            or project.standard_version)
+        version = catalog.current_version_of_edition(project.standard_edition_id, today_cn())
+        cache["version"] = version.id if version is not None else project.standard_version_id
     return cache["version"]
 
 
@@ -58,11 +57,7 @@ def requirement_levels(project) -> dict[int, str]:
     """{category_id: 'mandatory'|'optional'} under the project's edition."""
     cache = _cache(project)
     if "levels" not in cache:
-        version = current_version(project)
-        rows = db.session.execute(
-            select(CategoryRequirement.category_id, CategoryRequirement.requirement)
-            .where(CategoryRequirement.version_id == version.id)).all()
-        cache["levels"] = {cid: req for cid, req in rows}
+        cache["levels"] = catalog.requirement_levels(current_version_id(project))
     return cache["levels"]
 
 
@@ -79,35 +74,22 @@ def optional_share(project) -> Fraction:
     return Fraction(0) if value is None else to_fraction(value)
 
 
-def rules_for_line(project, category) -> list[compliance.Rule]:
+def rules_for_line(project, category) -> list[catalog.Rule]:
     """The city's rules for ``category`` under the project's edition (one per indicator key)."""
     cache = _cache(project)
     key = ("rules", category.id)
     if key not in cache:
-        _version, rules = catalog_standards.rules_for(category, project.city, at=catalog_standards.today_cn(),
-                                                      edition=project.standard_edition)
-        cache[key] = list(rules)
+        cache[key] = catalog.rules_for(category.id, project.city_id, edition=project.standard_edition_id,
+                                       on=today_cn())
     return cache[key]
 
 
-def find_category(ref) -> Category | None:
+def find_category(ref) -> catalog.CategoryInfo | None:
     """A category by code (or numeric id)."""
-    if ref is None:
-        return None
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        return db.session.get(Category, ref)
-    text = str(ref).strip()
-    cat = db.session.execute(select(Category).where(Category.code == text)).scalar_one_or_none()
-    if cat is None and text.isdigit():
-        cat = db.session.get(Category, int(text))
-    return cat
+    return catalog.find_category(ref)
 
 
-def edition_categories(project) -> list[tuple[Category, str]]:
+def edition_categories(project) -> list[tuple[catalog.CategoryInfo, str]]:
     """(category, level) for every category of the project's edition, in catalogue order."""
     levels = requirement_levels(project)
-    if not levels:
-        return []
-    cats = db.session.execute(select(Category).where(Category.id.in_(list(levels)))
-                              .order_by(Category.group_id, Category.position)).scalars().all()
-    return [(c, levels[c.id]) for c in cats]
+    return [(c, levels[c.id]) for c in catalog.categories(levels)]

@@ -63,10 +63,10 @@ def app(database_url):
     @application.before_request
     def _fresh_request_globals():
         # Tests hold an app context open, and requests reuse it; production requests each get
-        # their own. Drop per-request caches so one request's user never leaks into the next.
+        # their own. Drop per-request caches so one request's user (or language) never leaks into the next.
         from flask import g
 
-        for key in ("_login_user", "api_user"):
+        for key in ("_login_user", "api_user", "_flask_babel"):  # babel caches the locale in g
             g.pop(key, None)
 
     with application.app_context():

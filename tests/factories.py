@@ -82,7 +82,16 @@ def auth_header(token: str) -> dict:
 
 def login_as(client, user: User):
     """Sign in by session (no form, no rate limit): for tests about what comes after login."""
+    from core import sessions
+
+    with client.application.test_request_context():
+        from flask import session as request_session
+
+        sessions.open_session(user)
+        token = request_session[sessions.SESSION_KEY]
+    db.session.commit()
     with client.session_transaction() as sess:
         sess["_user_id"] = str(user.id)
         sess["_fresh"] = True
+        sess[sessions.SESSION_KEY] = token
     return client

@@ -8,5 +8,5 @@ PYBABEL="${PYBABEL:-.venv/bin/pybabel}"
 exec "$PYBABEL" -q extract -F babel.cfg -o "${1:-translations/messages.pot}" \
   -k _l -k lazy_gettext -k N_ \
   -k ServiceError -k ValidationError -k PermissionDenied -k NotFound -k Conflict -k Unauthorized \
-  -k IllegalMove -k GateRefused \
+  -k IllegalMove -k GateRefused -k IllegalTransition -k unit_of_work \
   .

@@ -21,13 +21,19 @@ def main(*paths):
         catalog = read_po(fh, locale="zh_Hans")
     filled = 0
     for message in catalog:
-        if message.id and not message.string and message.id in mapping:
-            message.string = mapping[message.id]
+        if not message.id:
+            continue
+        plural = isinstance(message.id, (tuple, list))
+        key = message.id[0] if plural else message.id
+        empty = not any(message.string) if plural else not message.string
+        if empty and key in mapping:
+            # Chinese has one plural form: the JSON keys plurals by their singular msgid.
+            message.string = (mapping[key],) if plural else mapping[key]
             message.flags.discard("fuzzy")
             filled += 1
     with PO.open("wb") as fh:
         write_po(fh, catalog, width=100)
-    missing = [m.id for m in catalog if m.id and not m.string]
+    missing = [m.id for m in catalog if m.id and not (any(m.string) if isinstance(m.id, (tuple, list)) else m.string)]
     print(f"filled {filled}; still untranslated: {len(missing)}")
     for mid in missing:
         print("  ", mid if isinstance(mid, str) else mid[0])

@@ -14,15 +14,21 @@ from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.models import City
 
+from core.i18n import N_
+from core.timeutil import today_cn
+
 from catalog import policy
 from catalog.api import bp
 from catalog.models.products import Product
-from catalog.services import products as svc
-from catalog.services.standards import today_cn
+from catalog.models.standards import Category
+from catalog.product_states import LISTED, PRODUCT_STATUSES, SUSPENDED
+from catalog.services import product_edit, product_lifecycle, product_queries
+from catalog.services.product_access import get_product
+from catalog.services.product_expiry import effective_status, enforce_expiry_on_read, not_lapsed_clause
 from catalog.services.verdicts import evaluate_for_city, verdict_map, verdicts_by_city
 
-
 OPENAPI = openapi.Operations()  # registered by the package's register(app)
+
 
 def _iso(value):
     return value.isoformat() if value is not None else None
@@ -43,7 +49,7 @@ def product_json(product: Product, *, full=False, today=None, verdicts=None) -> 
         "model_spec": product.model_spec,
         "unit": product.unit,
         "list_price_fen": product.list_price_fen,
-        "status": svc.effective_status(product, today),
+        "status": effective_status(product, today),
         "updated_at": _iso(product.updated_at),
         "verdicts": verdicts if verdicts is not None else {
             code: v.verdict for code, v in verdicts_by_city(product, with_details=False).items()},
@@ -54,7 +60,7 @@ def product_json(product: Product, *, full=False, today=None, verdicts=None) -> 
             "manufacturer": product.manufacturer,
             "plant": product.plant,
             "description": product.description,
-            "suspended_reason": product.suspended_reason if product.status == "suspended" else None,
+            "suspended_reason": product.suspended_reason if product.status == SUSPENDED else None,
             "review_note": product.review_note,
             "created_at": _iso(product.created_at),
             "indicators": [{"key": iv.key, "value": iv.value, "unit": iv.unit} for iv in product.indicator_values],
@@ -75,9 +81,9 @@ def product_json(product: Product, *, full=False, today=None, verdicts=None) -> 
 
 
 def _visible(product_id) -> Product:
-    product = svc.get_product(product_id)
+    product = get_product(product_id)
     if not policy.can_view_product(g.api_user, product):
-        raise NotFound("No such product.")  # do not reveal drafts of other suppliers
+        raise NotFound(N_("No such product."))  # do not reveal drafts of other suppliers
     return product
 
 
@@ -88,9 +94,11 @@ def _int_arg(name, default, lo, hi):
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError(f"'{name}' must be a whole number.", {name: "Must be a whole number."}) from None
+        raise ValidationError(N_("'%(name)s' must be a whole number."), {name: N_("Must be a whole number.")},
+                              name=name) from None
     if not lo <= value <= hi:
-        raise ValidationError(f"'{name}' must be between {lo} and {hi}.", {name: f"Between {lo} and {hi}."})
+        raise ValidationError(N_("'%(name)s' must be between %(lo)s and %(hi)s."),
+                              {name: (N_("Between %(lo)s and %(hi)s."), {"lo": lo, "hi": hi})}, name=name, lo=lo, hi=hi)
     return value
 
 
@@ -103,24 +111,29 @@ def products_list():
     mine = request.args.get("mine") in ("1", "true", "yes")
     status = request.args.get("status") or None
     if mine:
-        if not policy._has(user, R.SUPPLIER):
-            raise ValidationError("'mine' is for suppliers.", {"mine": "Only suppliers have products."})
-        items, total = svc.supplier_products(user.organisation_id, status=status, page=page, per_page=per_page)
+        if not policy.is_supplier(user):
+            raise ValidationError(N_("'mine' is for suppliers."), {"mine": N_("Only suppliers have products.")})
+        items, total = product_queries.supplier_products(user.organisation_id, status=status, page=page,
+                                                         per_page=per_page)
     else:
-        if status and status not in ("listed",) and not policy.is_reviewer(user):
-            raise ValidationError("Only listed products are public.", {"status": "Use mine=1 for your own products."})
-        q = select(Product).where(Product.status == (status or "listed"))
-        if (status or "listed") == "listed":
-            q = q.where(svc.not_lapsed_clause(today_cn()))
+        status = status or LISTED
+        if status != LISTED and not policy.can_see_all_product_statuses(user):
+            raise ValidationError(N_("Only listed products are public."),
+                                  {"status": N_("Use mine=1 for your own products.")})
+        if status not in PRODUCT_STATUSES:
+            raise ValidationError(N_("Unknown status."), {"status": (N_("One of %(statuses)s."),
+                                                                     {"statuses": ", ".join(PRODUCT_STATUSES)})})
+        q = select(Product).where(Product.status == status)
+        if status == LISTED:
+            q = q.where(not_lapsed_clause(today_cn()))
         category = request.args.get("category")
         if category:
-            from catalog.models import Category
-
-            cat = db.session.execute(select(Category).filter_by(code=category)).scalar_one_or_none()
+            cat = db.session.execute(select(Category).filter_by(code=category)).unique().scalar_one_or_none()
             if cat is None:
-                raise ValidationError("Unknown category.", {"category": f"No category {category!r}."})
+                raise ValidationError(N_("Unknown category."),
+                                      {"category": (N_("No category '%(code)s'."), {"code": category[:64]})})
             q = q.where(Product.category_id == cat.id)
-        items, total = svc._page(q.order_by(Product.id), page, per_page)
+        items, total = product_queries.page_of(q.order_by(Product.id), page, per_page)
     verdicts = verdict_map(p.id for p in items)
     return jsonify({"items": [product_json(p, verdicts=verdicts.get(p.id, {})) for p in items], "total": total,
                     "page": page, "per_page": per_page})
@@ -130,28 +143,28 @@ def products_list():
 @api_auth(public=True)
 def products_read(product_id):
     product = _visible(product_id)
-    svc.enforce_expiry_on_read(product)
+    enforce_expiry_on_read(product)
     return jsonify(product_json(product, full=True))
 
 
 @bp.post("/products")
 @api_auth(R.SUPPLIER)
 def products_create():
-    product = svc.create_product(g.api_user, json_body())
+    product = product_edit.create_product(g.api_user, json_body())
     return jsonify(product_json(product, full=True)), 201
 
 
 @bp.route("/products/<int:product_id>", methods=["PATCH", "PUT"])
 @api_auth(R.SUPPLIER)
 def products_update(product_id):
-    product = svc.update_product(g.api_user, product_id, json_body())
+    product = product_edit.update_product(g.api_user, product_id, json_body())
     return jsonify(product_json(product, full=True))
 
 
 @bp.post("/products/<int:product_id>/submit")
 @api_auth(R.SUPPLIER)
 def products_submit(product_id):
-    product = svc.submit_product(g.api_user, product_id)
+    product = product_lifecycle.submit_product(g.api_user, product_id)
     return jsonify(product_json(product, full=True))
 
 
@@ -161,10 +174,10 @@ def products_compliance(product_id):
     product = _visible(product_id)
     code = (request.args.get("city") or "").strip()
     if not code:
-        raise ValidationError("Give a city code.", {"city": "Required, e.g. nanjing."})
+        raise ValidationError(N_("Give a city code."), {"city": N_("Required, e.g. nanjing.")})
     city = db.session.execute(select(City).filter_by(code=code)).scalar_one_or_none()
     if city is None:
-        raise ValidationError("Unknown city.", {"city": f"No city {code!r}."})
+        raise ValidationError(N_("Unknown city."), {"city": (N_("No city '%(code)s'."), {"code": code[:40]})})
     stored = verdicts_by_city(product).get(city.code)
     if stored is not None:
         details = dict(stored.details or {})
@@ -201,7 +214,7 @@ OPENAPI.schema("ProductInput", _PRODUCT_INPUT)
 OPENAPI.schema("Product", {"type": "object", "required": ["id", "sku", "status", "list_price_fen"], "properties": {
     "id": {"type": "integer"}, "sku": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
     "category": {"type": "string"}, "list_price_fen": {"type": "integer"},
-    "status": {"type": "string", "enum": ["draft", "submitted", "verified", "listed", "suspended", "rejected"]},
+    "status": {"type": "string", "enum": list(PRODUCT_STATUSES)},
     "verdicts": {"type": "object", "additionalProperties": {"type": "string", "enum": ["pass", "fail", "incomplete"]}}}})
 _ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}
 _id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -231,7 +244,11 @@ for _method in ("patch", "put"):
                       "404": {"description": "Not found", "content": _err}}})
 OPENAPI.spec("/products/{id}/submit", "post", {
     "summary": "Submit a draft for review", "tags": ["products"], "parameters": [_id_param],
-    "responses": {"200": {"description": "Submitted", "content": _ref}, "409": {"description": "Wrong status", "content": _err}}})
+    "responses": {"200": {"description": "Submitted", "content": _ref},
+                  "400": {"description": "Not ready for review (values, certificate)", "content": _err},
+                  "403": {"description": "Not yours, or your firm is not verified", "content": _err},
+                  "404": {"description": "Not found", "content": _err},
+                  "409": {"description": "Wrong status", "content": _err}}})
 OPENAPI.spec("/products/{id}/compliance", "get", {
     "summary": "Per-indicator compliance of a product in a city", "tags": ["products"], "security": [{}, {"bearer": []}],
     "parameters": [_id_param, {"name": "city", "in": "query", "required": True, "schema": {"type": "string"},

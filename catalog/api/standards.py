@@ -6,6 +6,7 @@ from flask import jsonify, request
 from core import openapi
 from core.api import api_auth
 from core.errors import NotFound
+from core.i18n import N_
 
 from catalog.api import bp
 from catalog.models.standards import StandardVersion
@@ -94,7 +95,7 @@ def api_standard_category(edition, code):
     at = request.args.get("at") or None
     version = svc.current_version(ed, at)
     if version is None:
-        raise NotFound(f"Edition {ed.code} has no version in force on that date.")
+        raise NotFound(N_("Edition %(code)s has no version in force on that date."), code=ed.code)
     city_code = (request.args.get("city") or "").strip()
     all_rules = svc.version_rules(version, cat)
     body = {

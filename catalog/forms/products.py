@@ -1,7 +1,8 @@
 """Forms for the supplier's product editor, evidence uploads and the reviewer's decisions.
 
 The forms check shapes (required, length, date format); the service is the authority on
-everything else, and `apply_service_errors` puts its per-field messages back on the form.
+everything else, and `core.forms.apply_form_errors` (with `product_form_field` for the editor)
+puts its per-field messages back on the form.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 EXTRA_INDICATOR_ROWS = 3
@@ -48,7 +50,7 @@ class ProductForm(FlaskForm):
 
     cert_number = StringField(_l("Certificate number"), validators=[Optional(), Length(max=64)])
     cert_body = StringField(_l("Certification body"), validators=[Optional(), Length(max=200)])
-    cert_star_grade = SelectField(_l("Star grade"), choices=[("", "-"), ("1", "1"), ("2", "2"), ("3", "3")],
+    cert_star_grade = SelectField(_l("Star grade"), choices=[SelectChoice(v, label) for v, label in (("", "-"), ("1", "1"), ("2", "2"), ("3", "3"))],
                                   validators=[Optional()])
     cert_standard = StringField(_l("Standard certified against"), validators=[Optional(), Length(max=200)])
     cert_issued_on = DateField(_l("Issued on"), validators=[Optional()])
@@ -132,38 +134,32 @@ def _plain(value):
     return str(value)
 
 
-def apply_service_errors(form: ProductForm, fields: dict) -> list:
-    """Put a ServiceError's per-field messages on the form; returns messages with no field."""
-    leftover = []
-    rows = {(row.key.data or "").strip(): row for row in form.indicators}
-    for name, message in fields.items():
-        target = None
-        if name in ("list_price_fen", "list_price"):
-            target = form.list_price
-        elif name in ("category", "category_id"):
-            target = form.category
-        elif name.startswith("indicators."):
-            row = rows.get(name.split(".", 1)[1])
-            target = row.value if row is not None else None
-        elif name.startswith("certificate."):
-            target = getattr(form, "cert_" + name.split(".", 1)[1], None)
-        elif name == "certificate":
-            target = form.cert_number
-        elif name.startswith("carbon."):
-            target = getattr(form, "carbon_" + name.split(".", 1)[1], None)
-        elif hasattr(form, name) and name not in ("submit",):
-            target = getattr(form, name)
-        if target is None:
-            leftover.append(f"{name}: {message}")
-            continue
-        target.errors = list(target.errors or []) + [message]
-    return leftover
+def product_form_field(form: ProductForm, name: str):
+    """The editor's field for a service error's field name (`list_price_fen`, `indicators.u_value`,
+    `certificate.expires_on`, ...), for `core.forms.apply_form_errors`; None when it has none."""
+    if name in ("list_price_fen", "list_price"):
+        return form.list_price
+    if name in ("category", "category_id"):
+        return form.category
+    if name.startswith("indicators."):
+        key = name.split(".", 1)[1]
+        row = next((r for r in form.indicators if (r.key.data or "").strip() == key), None)
+        return row.value if row is not None else None
+    if name == "certificate":
+        return form.cert_number
+    if name.startswith("certificate."):
+        return getattr(form, "cert_" + name.split(".", 1)[1], None)
+    if name.startswith("carbon."):
+        return getattr(form, "carbon_" + name.split(".", 1)[1], None)
+    field = getattr(form, name, None)
+    return field if name != "submit" and hasattr(field, "errors") else None
 
 
 class DocumentForm(FlaskForm):
     file = FileField(_l("File (PDF, JPEG or PNG)"), validators=[FileRequired()])
-    kind = SelectField(_l("Kind"), choices=[("certificate", _l("Certificate")), ("test_report", _l("Test report")),
-                                            ("other", _l("Other"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("certificate", _l("Certificate")),
+                                            SelectChoice("test_report", _l("Test report")),
+                                            SelectChoice("other", _l("Other"))])
     submit = SubmitField(_l("Upload"))
 
 
@@ -179,10 +175,4 @@ class TestReportForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
-    submit = SubmitField(_l("Confirm"))
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state (CSRF-protected POST)."""
-
     submit = SubmitField(_l("Confirm"))

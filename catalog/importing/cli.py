@@ -1,4 +1,5 @@
-"""`flask catalog import FILE --supplier CREDIT_CODE [--partial]` and `flask catalog export`."""
+"""`flask catalog import FILE --supplier CREDIT_CODE [--partial]` and `flask catalog export`;
+added to the `catalog` group by `catalog.cli.register`."""
 from __future__ import annotations
 
 import sys
@@ -10,17 +11,18 @@ from sqlalchemy import select
 from core.extensions import db
 from core.models import Organisation
 
-from catalog import bp
+from catalog import policy
+
 
 
 def _supplier(credit_code: str) -> Organisation:
     org = db.session.execute(select(Organisation).filter_by(credit_code=credit_code.strip().upper())).scalar_one_or_none()
-    if org is None or org.kind != "supplier":
+    if not policy.is_supplier_organisation(org):
         raise click.ClickException(f"No supplier with credit code {credit_code}.")
     return org
 
 
-@bp.cli.command("import")
+@click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--supplier", "credit_code", required=True, help="The supplier's unified social credit code.")
 @click.option("--partial", is_flag=True, help="Write the good rows even when some rows fail.")
@@ -65,7 +67,7 @@ def import_command(file, credit_code, partial, max_rows):
         sys.exit(1)
 
 
-@bp.cli.command("export")
+@click.command("export")
 @click.option("--supplier", "credit_code", required=True, help="The supplier's unified social credit code.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)

@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from core.i18n import N_, message_payload, render_payload
+from core.tabular import clean_cell
+
 from catalog import units
 
-# column -> key in the product data passed to catalog.services.products.upsert_product
+# column -> key in the product data passed to catalog.services.product_upsert.upsert_product
 # ("certificate.number" means data["certificate"]["number"]).
 BASE_COLUMNS: dict[str, str] = {
     "sku": "sku",
@@ -41,26 +44,40 @@ FIELD_TO_COLUMN["category_id"] = "category"
 EXPORT_COLUMNS = list(BASE_COLUMNS)
 
 IND_RE = re.compile(r"^ind:([a-z][a-z0-9_]{0,63})(?:\[(.*)\])?$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem: spreadsheet row number (1 = header, 0 = the file), column name, message."""
+    """One problem: spreadsheet row number (1 = header, 0 = the file), column name, and a
+    translatable message: an English template with `params` (`Term` values are translated too)."""
 
     row: int
     column: str
     message: str
+    params: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The message in English."""
+        return self.message % self.params if self.params else self.message
+
+    def localised(self) -> str:
+        """The message in the current locale."""
+        return render_payload(self.payload())
+
+    def payload(self) -> dict:
+        return message_payload(self.message, self.params)
 
     def __str__(self) -> str:
         if self.row <= 0:
-            return f"file: {self.message}"
+            return f"file: {self.text}"
         if not self.column:
-            return f"row {self.row}: {self.message}"
-        return f"row {self.row}, column {self.column}: {self.message}"
+            return f"row {self.row}: {self.text}"
+        return f"row {self.row}, column {self.column}: {self.text}"
 
     def as_list(self) -> list:
-        return [self.row, self.column, self.message]
+        """JSON form kept in a job's result: ``[row, column, {"key": template, "params": {...}}]``."""
+        return [self.row, self.column, self.payload()]
 
 
 @dataclass
@@ -98,7 +115,7 @@ def parse_header(cells: list) -> tuple[Header, list[Issue]]:
             continue
         name = raw.lower() if not raw.lower().startswith("ind:") else "ind:" + raw[4:]
         if name in seen:
-            issues.append(Issue(1, raw, f"duplicate column (also column {seen[name] + 1})"))
+            issues.append(Issue(1, raw, N_("duplicate column (also column %(position)s)"), {"position": seen[name] + 1}))
             continue
         seen[name] = i
         if name in BASE_COLUMNS:
@@ -108,36 +125,23 @@ def parse_header(cells: list) -> tuple[Header, list[Issue]]:
         if m:
             key, unit = m.group(1), (m.group(2) or "").strip()
             if unit and not units.is_known(unit):
-                issues.append(Issue(1, raw, f"unknown unit '{unit}' (known units are listed in docs/import-format.md)"))
+                issues.append(Issue(1, raw, N_("unknown unit '%(unit)s' (known units are listed in docs/import-format.md)"),
+                                    {"unit": unit}))
                 continue
             if any(k == key for _i, k, _u, _t in header.indicators):
-                issues.append(Issue(1, raw, f"indicator {key} appears twice"))
+                issues.append(Issue(1, raw, N_("indicator %(key)s appears twice"), {"key": key}))
                 continue
             header.indicators.append((i, key, units.canonical(unit) if unit else "", raw))
             continue
         if name.startswith("ind:"):
-            issues.append(Issue(1, raw, "indicator columns are written ind:<key>[<unit>], "
-                                        "key in lower-case letters, digits and underscores"))
+            issues.append(Issue(1, raw, N_("indicator columns are written ind:<key>[<unit>], "
+                                           "key in lower-case letters, digits and underscores")))
         else:
-            issues.append(Issue(1, raw, "unknown column"))
+            issues.append(Issue(1, raw, N_("unknown column")))
     for col in REQUIRED_COLUMNS:
         if col not in header.positions:
-            issues.append(Issue(1, col, "required column is missing"))
+            issues.append(Issue(1, col, N_("required column is missing")))
     return header, issues
-
-
-def clean_cell(value):
-    """Strip text; undo the apostrophe our exports put before formula-like text."""
-    if isinstance(value, str):
-        value = value.strip()
-        if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_START:
-            value = value[1:]
-        return value
-    return value
-
-
-def is_blank_row(cells: list) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def row_to_data(header: Header, cells: list) -> dict:

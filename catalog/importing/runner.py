@@ -5,7 +5,7 @@ Two passes over the file, both streaming:
 1. **Scan**: type, encoding, header and row count. Nothing is written; a file over the row cap,
    with a bad header or an unreadable row is refused here.
 2. **Write**: each row becomes product data and goes through
-   `catalog.services.products.upsert_product` (which validates and adds to the session, so no
+   `catalog.services.product_upsert.upsert_product` (which validates and adds to the session, so no
    product is written twice by different code). Rows are processed in chunks; after a chunk the
    products are flushed and dropped from the session so memory stays flat.
 
@@ -30,9 +30,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from core import audit
 from core.errors import ServiceError, ValidationError
 from core.extensions import db
+from core.i18n import N_
+from core.tabular import DEFAULT_MAX_ROWS, FileRejected, Table, is_blank_row, open_table
 
-from catalog.importing.columns import Header, Issue, is_blank_row, parse_header, row_to_data
-from catalog.importing.readers import DEFAULT_MAX_ROWS, FileRejected, Table, open_table
+from catalog import policy
+from catalog.importing.columns import Header, Issue, parse_header, row_to_data
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,7 @@ def scan(table: Table, result: ImportResult, progress: Progress) -> Header | Non
                 continue
             header, issues = parse_header(cells)
             for issue in issues:
-                result.add(Issue(n, issue.column, issue.message))
+                result.add(Issue(n, issue.column, issue.message, issue.params))
             if issues:
                 return None
             continue
@@ -110,16 +112,16 @@ def scan(table: Table, result: ImportResult, progress: Progress) -> Header | Non
             continue
         data_rows += 1
         if data_rows > table.max_rows:
-            result.add(Issue(0, "", f"The file has more than {table.max_rows:,} data rows; at most {table.max_rows:,} "
-                                    "can be imported at once. Split the file."))
+            result.add(Issue(0, "", N_("The file has more than %(max)s data rows; at most %(max)s "
+                                       "can be imported at once. Split the file."), {"max": f"{table.max_rows:,}"}))
             return None
         if data_rows % 5000 == 0:
             progress(data_rows, 0, "scan")
     if header is None:
-        result.add(Issue(0, "", "The file is empty: it has no header row."))
+        result.add(Issue(0, "", N_("The file is empty: it has no header row.")))
         return None
     if data_rows == 0:
-        result.add(Issue(0, "", "The file has a header but no product rows."))
+        result.add(Issue(0, "", N_("The file has a header but no product rows.")))
         return None
     result.rows = data_rows
     return header
@@ -138,7 +140,7 @@ def _sku_of(data: dict) -> str | None:
 
 class _Writer:
     def __init__(self, supplier, actor, header: Header, result: ImportResult, partial: bool, progress: Progress):
-        from catalog.services.products import make_upsert_context
+        from catalog.services.product_bulk import make_upsert_context
 
         self.supplier, self.actor, self.header = supplier, actor, header
         self.supplier_id = supplier.id
@@ -155,11 +157,12 @@ class _Writer:
             select(Product.sku, Product.id).where(Product.supplier_id == self.supplier_id))}
 
     def _upsert(self, row: int, data: dict, existing: set) -> bool:
-        from catalog.services.products import upsert_product
+        from catalog.services.product_upsert import upsert_product
 
         sku = _sku_of(data)
         if sku is not None and sku in self.seen:
-            self.result.add(Issue(row, "sku", f"SKU {sku} appears again (first at row {self.seen[sku]})"))
+            self.result.add(Issue(row, "sku", N_("SKU %(sku)s appears again (first at row %(first)s)"),
+                                  {"sku": sku, "first": self.seen[sku]}))
             return False
         t = time.perf_counter()
         try:
@@ -167,9 +170,10 @@ class _Writer:
         except ValidationError as exc:
             if exc.fields:
                 for fld, message in exc.fields.items():
-                    self.result.add(Issue(row, self.header.column_for(fld), str(message)))
+                    template, params = message if isinstance(message, tuple) else (message, {})
+                    self.result.add(Issue(row, self.header.column_for(fld), template, params))
             else:
-                self.result.add(Issue(row, "", exc.message))
+                self.result.add(Issue(row, "", exc.template, exc.params))
             return False
         finally:
             self.result.timings["service"] += time.perf_counter() - t
@@ -231,7 +235,8 @@ class _Writer:
                 self.seen.pop(sku, None)
             if not self.partial:
                 first, last = rows[0][0], rows[-1][0]
-                self.result.add(Issue(first, "", f"rows {first}-{last} conflict with existing data ({_short(exc)})"))
+                self.result.add(Issue(first, "", N_("rows %(first)s-%(last)s conflict with existing data (%(problem)s)"),
+                                      {"first": first, "last": last, "problem": _short(exc)}))
                 raise _Abort() from None
             self._retry_one_by_one(ok_rows)
         self.result.timings["flush"] += time.perf_counter() - t
@@ -256,7 +261,7 @@ class _Writer:
                         self.result.updated -= 1
                     else:
                         self.result.created -= 1
-                self.result.add(Issue(row, "", f"conflicts with existing data ({_short(exc)})"))
+                self.result.add(Issue(row, "", N_("conflicts with existing data (%(problem)s)"), {"problem": _short(exc)}))
             self._release(list(self.ctx.products.values()))
 
 
@@ -327,12 +332,12 @@ def _run(path, supplier, actor, result: ImportResult, *, partial, max_rows, prog
         header = scan(table, result, progress)
         result.timings["scan"] = time.perf_counter() - t
     except FileRejected as exc:
-        result.add(Issue(exc.row or 0, "", str(exc)))
+        result.add(Issue(exc.row or 0, "", exc.template, exc.params))
         return result
     if header is None:
         return result
-    if getattr(supplier, "kind", "supplier") != "supplier":
-        result.add(Issue(0, "", "Products can only be imported for a supplier organisation."))
+    if not policy.is_supplier_organisation(supplier):
+        result.add(Issue(0, "", N_("Products can only be imported for a supplier organisation.")))
         return result
     progress(0, result.rows, "write")
     supplier_id = supplier.id
@@ -340,14 +345,15 @@ def _run(path, supplier, actor, result: ImportResult, *, partial, max_rows, prog
         write(table, header, supplier, actor, result, partial=partial, progress=progress, chunk_rows=chunk_rows)
     except FileRejected as exc:
         db.session.rollback()
-        result.add(Issue(exc.row or 0, "", str(exc)))
+        result.add(Issue(exc.row or 0, "", exc.template, exc.params))
         if not partial:
             result.created = result.updated = 0
             return result
     except (ServiceError, SQLAlchemyError) as exc:
         db.session.rollback()
         log.exception("import failed")
-        result.add(Issue(0, "", f"The import failed and nothing was written ({exc.__class__.__name__})."))
+        result.add(Issue(0, "", N_("The import failed and nothing was written (%(problem)s)."),
+                         {"problem": exc.__class__.__name__}))
         if not partial:
             result.created = result.updated = 0
             return result

@@ -11,7 +11,6 @@ from catalog.models.standards import (  # noqa: F401
 from catalog.models.products import (  # noqa: F401,E402
     CarbonDeclaration,
     Certificate,
-    Document,
     Product,
     ProductDocument,
     ProductIndicatorValue,

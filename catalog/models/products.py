@@ -1,9 +1,7 @@
 """Products a supplier lists, with their evidence: indicator values, certificates,
 test reports, documents, carbon declarations, and the stored per-city verdicts.
 
-Lifecycle (`Product.status`): draft -> submitted -> verified -> listed; a reviewer may
-reject a submission (back to editable), and a listed product is suspended when its
-certificate expires or is revoked (see `catalog.services.products`).
+Lifecycle (`Product.status`): the transition table in `catalog.product_states`.
 """
 from __future__ import annotations
 
@@ -25,14 +23,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.documents import Document
 from core.extensions import db
 from core.timeutil import UTCDateTime, utcnow
 
-PRODUCT_STATUSES = ("draft", "submitted", "verified", "listed", "suspended", "rejected")
-CERTIFICATE_STATUSES = ("valid", "suspended", "revoked", "expired")
+from catalog.product_states import CERTIFICATE_STATUSES, PRODUCT_STATUSES
+
 DOCUMENT_KINDS = ("certificate", "test_report", "other")
 VERDICTS = ("pass", "fail", "incomplete")
-DOCUMENT_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
 def _in(column, values):
@@ -148,23 +146,6 @@ class ProductIndicatorValue(db.Model):
     @property
     def value(self):
         return self.value_num if self.value_num is not None else self.value_text
-
-
-class Document(db.Model):
-    """An uploaded file, stored once under its SHA-256 and never overwritten."""
-
-    __tablename__ = "documents"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(BigInteger)
-    original_name: Mapped[str] = mapped_column(String(255), default="")
-    stored_path: Mapped[str] = mapped_column(String(300))
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    uploaded_by = relationship("User")
 
 
 class ProductDocument(db.Model):

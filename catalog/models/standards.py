@@ -21,6 +21,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from core.extensions import db
 from core.timeutil import UTCDateTime, utcnow
 
+from catalog.rule_validation import scope_of
+
 VERSION_STATUSES = ("draft", "in_force", "superseded")
 PUBLISHED_STATUSES = ("in_force", "superseded")
 REQUIREMENTS = ("mandatory", "optional")
@@ -178,17 +180,9 @@ class IndicatorRule(db.Model):
     version: Mapped[StandardVersion] = relationship(back_populates="rules")
     category: Mapped[Category] = relationship()
 
-    @staticmethod
-    def scope_for(climate_zone: str | None, city_code: str | None) -> str:
-        if city_code:
-            return f"city:{city_code}"
-        if climate_zone:
-            return f"zone:{climate_zone}"
-        return "base"
-
     def to_rule(self):
-        """The pure `catalog.compliance.Rule` for this row."""
-        from catalog.compliance import Rule
+        """The pure `catalog.rules.Rule` for this row."""
+        from catalog.rules import Rule
 
         return Rule(
             key=self.key, comparison=self.comparison, limit=self.limit, unit=self.unit or "", kind=self.kind,
@@ -215,7 +209,7 @@ class IndicatorRule(db.Model):
 @event.listens_for(IndicatorRule, "before_insert")
 @event.listens_for(IndicatorRule, "before_update")
 def _set_scope(_mapper, _conn, target: IndicatorRule):
-    target.scope = IndicatorRule.scope_for(target.climate_zone, target.city_code)
+    target.scope = scope_of(target.climate_zone, target.city_code)
 
 
 def _published_version_of(session: Session, obj) -> StandardVersion | None:
@@ -234,7 +228,13 @@ def _committed_status(version: StandardVersion) -> str | None:
     return version.status if inspect(version).persistent else None
 
 
-@event.listens_for(Session, "before_flush")
+def install_guard() -> None:
+    """Refuse, in every session, changes to published versions (called by `catalog.register`;
+    idempotent)."""
+    if not event.contains(Session, "before_flush", _guard_published_versions):
+        event.listen(Session, "before_flush", _guard_published_versions)
+
+
 def _guard_published_versions(session: Session, _ctx, _instances):
     """Published versions are immutable: refuse changes to them or to their rules/requirements."""
     from sqlalchemy import inspect

@@ -12,8 +12,23 @@ from .engine import SearchUnavailable, search_engine
 search_cli = AppGroup("search", help="Search index: build, keep in sync, check.")
 
 
+NO_ENGINE = ("No search engine to use: start the platform (`make run`) in another shell, "
+             "or set ELASTICSEARCH_URL.")
+
+
 def _app():
     return current_app._get_current_object()
+
+
+def _engine_app():
+    """The app, once it has an engine: its own (ELASTICSEARCH_URL) or the running web process's
+    (recorded in EMBEDDED_STATE_FILE, see core.embedded.attach). Otherwise exit 1 with one line:
+    a `flask` command never starts an empty engine of its own."""
+    app = _app()
+    if not search_engine.configured:
+        click.echo(NO_ENGINE, err=True)
+        sys.exit(1)
+    return app
 
 
 @search_cli.command("reindex")
@@ -21,7 +36,7 @@ def reindex_command():
     """Build a new index from the database, swap the alias, drop the old index."""
     from .indexer import reindex
 
-    app = _app()
+    app = _engine_app()
     bar_holder = {}
 
     def progress(done, total):
@@ -56,7 +71,7 @@ def sync_command(follow, poll):
     from .sync import backlog, drain
     from .sync import follow as follow_loop
 
-    app = _app()
+    app = _engine_app()
     if follow:
         click.echo(f"Following the search outbox every {poll:g} s (Ctrl-C to stop).")
         try:
@@ -78,8 +93,9 @@ def check_command(limit):
     from .indexer import check
     from .sync import backlog
 
+    app = _engine_app()
     try:
-        drift = check(_app())
+        drift = check(app)
     except SearchUnavailable as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Database: {drift.db_count} products; index: {drift.index_count} documents; "
@@ -103,6 +119,7 @@ def status_command():
     """Engine, alias and outbox status."""
     import json
 
+    _engine_app()
     click.echo(json.dumps(search_engine.health(), indent=2, default=str))
 
 

@@ -1,6 +1,6 @@
 """The one module that owns the Elasticsearch client.
 
-Settings (all from the environment via `config.py`):
+Settings (read from the environment by `config.py`, nowhere else):
 
 - ``ELASTICSEARCH_URL``: cluster URL; basic auth may be given in it (``https://user:pw@host:9200``).
   Unset in the embedded default: `core.embedded` starts ``osmem-server`` and fills it in.
@@ -24,12 +24,13 @@ is raised as `SearchUnavailable`; views show its message and the rest of the sit
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from typing import Any, Callable, Optional
 
 from elastic_transport import Urllib3HttpNode
+
+from core.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,11 @@ _VENDOR_MIME = re.compile(r"application/vnd\.elasticsearch\+(json|x-ndjson)(\s*;
 
 
 class SearchUnavailable(RuntimeError):
-    """The search engine could not answer; `message` is fit to show to people."""
+    """The search engine could not answer; `message` is fit to show to people (an English
+    msgid: pages show it through gettext)."""
 
-    def __init__(self, message: str = "Search is unavailable right now.", *, cause: Optional[BaseException] = None):
+    def __init__(self, message: str = N_("Search is unavailable right now."), *,
+                 cause: Optional[BaseException] = None):
         super().__init__(message)
         self.message = message
         self.cause = cause
@@ -78,26 +81,24 @@ class SearchEngine:
 
     # ------------------------------------------------------------------ setup
     def init_app(self, app) -> None:
-        app.config.setdefault("ELASTICSEARCH_URL", None)
-        app.config.setdefault("ELASTICSEARCH_API_KEY", None)
-        app.config.setdefault("ELASTICSEARCH_CA_CERTS", None)
-        app.config.setdefault("ELASTICSEARCH_TIMEOUT", 5.0)
-        app.config.setdefault("ELASTICSEARCH_PLAIN_JSON", True)
-        app.config.setdefault("SEARCH_INDEX_ALIAS", "products")
+        # Settings come from config.py; these defaults only serve an app built without it.
+        cfg = app.config
+        cfg.setdefault("ELASTICSEARCH_URL", None)
+        cfg.setdefault("ELASTICSEARCH_API_KEY", None)
+        cfg.setdefault("ELASTICSEARCH_CA_CERTS", None)
+        cfg.setdefault("ELASTICSEARCH_TIMEOUT", 5.0)
+        cfg.setdefault("ELASTICSEARCH_PLAIN_JSON", True)
+        cfg.setdefault("SEARCH_INDEX_ALIAS", "products")
         # How the outbox is delivered (see catalog.search.sync): "thread" (embedded default),
         # "rq" (a Redis queue; the default when JOBS_BACKEND=rq), "inline" or "off".
-        default_mode = "rq" if app.config.get("JOBS_BACKEND") == "rq" else "thread"
-        app.config.setdefault("SEARCH_SYNC_MODE", os.environ.get("SEARCH_SYNC_MODE", default_mode))
+        if not cfg.get("SEARCH_SYNC_MODE"):
+            cfg["SEARCH_SYNC_MODE"] = "rq" if cfg.get("JOBS_BACKEND") == "rq" else "thread"
         # None: rebuild the index at start only when the engine is the embedded (empty) one.
-        reindex_env = os.environ.get("SEARCH_REINDEX_ON_START")
-        app.config.setdefault("SEARCH_REINDEX_ON_START",
-                              None if reindex_env is None else reindex_env.strip().lower() in ("1", "true", "yes", "on"))
-        # Refresh after each delivery so a change is searchable at once ("wait_for"), or "false".
-        refresh = os.environ.get("SEARCH_REFRESH", "wait_for")
-        app.config.setdefault("SEARCH_REFRESH", False if refresh.lower() in ("0", "false", "no", "off") else refresh)
-        app.config.setdefault("SEARCH_SYNC_POLL", float(os.environ.get("SEARCH_SYNC_POLL", "2")))
-        app.config.setdefault("SEARCH_BULK_TIMEOUT", float(os.environ.get("SEARCH_BULK_TIMEOUT", "120")))
-        app.config.setdefault("SEARCH_SYNC_MAX_BACKOFF", float(os.environ.get("SEARCH_SYNC_MAX_BACKOFF", "60")))
+        cfg.setdefault("SEARCH_REINDEX_ON_START", None)
+        cfg.setdefault("SEARCH_REFRESH", "wait_for")
+        cfg.setdefault("SEARCH_SYNC_POLL", 2.0)
+        cfg.setdefault("SEARCH_BULK_TIMEOUT", 120.0)
+        cfg.setdefault("SEARCH_SYNC_MAX_BACKOFF", 60.0)
         app.extensions["search_engine"] = self
         app.extensions["search_engine.state"] = {"client": None, "client_key": None, "index_state": "unknown",
                                                  "index_message": ""}
@@ -148,7 +149,7 @@ class SearchEngine:
         cfg = app.config
         url = cfg.get("ELASTICSEARCH_URL")
         if not url:
-            raise SearchUnavailable("Search is not configured (ELASTICSEARCH_URL is unset).")
+            raise SearchUnavailable(N_("Search is not configured (ELASTICSEARCH_URL is unset)."))
         key = (url, cfg.get("ELASTICSEARCH_API_KEY"), cfg.get("ELASTICSEARCH_CA_CERTS"),
                bool(cfg.get("ELASTICSEARCH_PLAIN_JSON")), float(cfg.get("ELASTICSEARCH_TIMEOUT") or 5.0))
         state = self._state(app)
@@ -181,13 +182,13 @@ class SearchEngine:
         except SearchUnavailable:
             raise
         except NotFoundError as exc:
-            raise SearchUnavailable("The search index does not exist yet; it is being built or needs "
-                                    "`flask search reindex`.", cause=exc) from exc
+            raise SearchUnavailable(N_("The search index does not exist yet; it is being built or needs "
+                                       "`flask search reindex`."), cause=exc) from exc
         except TransportError as exc:  # connection refused, timeout, TLS
-            raise SearchUnavailable("The search engine is not reachable right now.", cause=exc) from exc
+            raise SearchUnavailable(N_("The search engine is not reachable right now."), cause=exc) from exc
         except ApiError as exc:
             log.warning("search engine rejected a request: %s", exc)
-            raise SearchUnavailable("The search engine could not answer this request.", cause=exc) from exc
+            raise SearchUnavailable(N_("The search engine could not answer this request."), cause=exc) from exc
 
     # ------------------------------------------------------------------ operations
     def search(self, body: dict, index: Optional[str] = None) -> dict:

@@ -34,7 +34,7 @@ WATCHED: dict[str, tuple[str, str, Optional[tuple[str, ...]]]] = {
     "certificates": ("product", "product_id", None),
     "carbon_declarations": ("product", "product_id", None),
     "product_verdicts": ("product", "product_id", None),
-    "categories": ("category", "id", ("code", "name_en", "name_zh", "group_id", "group_code", "group")),
+    "categories": ("category", "id", ("code", "name_en", "name_zh", "group_id", "group")),
     "category_groups": ("group", "id", ("code", "name_en", "name_zh")),
     "organisations": ("supplier", "id", ("name_en", "name_zh")),
 }
@@ -122,25 +122,17 @@ def _do_orm_execute(state) -> None:
 
 def _expand(session: Session, pend: dict) -> set[int]:
     """Product ids affected, including the products of renamed categories, groups and suppliers."""
-    from catalog.models.products import Product
+    from catalog.models import Category, Product
 
     ids = set(pend["product"])
-    conn_exec = session.execute
-    if pend["category"]:
-        ids.update(conn_exec(select(Product.id).where(Product.category_id.in_(pend["category"]))).scalars())
+    run = session.execute
+    categories = set(pend["category"])
     if pend["group"]:
-        try:
-            from catalog.models import categories as cat_models
-
-            Category = cat_models.Category
-            group_col = getattr(Category, "group_id")
-            cat_ids = conn_exec(select(Category.id).where(group_col.in_(pend["group"]))).scalars().all()
-            if cat_ids:
-                ids.update(conn_exec(select(Product.id).where(Product.category_id.in_(cat_ids))).scalars())
-        except (ImportError, AttributeError):  # pragma: no cover - model layout differs
-            log.warning("search outbox: cannot expand category group changes")
+        categories.update(run(select(Category.id).where(Category.group_id.in_(pend["group"]))).scalars())
+    if categories:
+        ids.update(run(select(Product.id).where(Product.category_id.in_(categories))).scalars())
     if pend["supplier"]:
-        ids.update(conn_exec(select(Product.id).where(Product.supplier_id.in_(pend["supplier"]))).scalars())
+        ids.update(run(select(Product.id).where(Product.supplier_id.in_(pend["supplier"]))).scalars())
     return ids
 
 

@@ -15,6 +15,7 @@ import unicodedata
 from typing import Any, Iterable, Mapping, Optional
 
 from core.errors import ValidationError
+from core.i18n import N_
 
 from .query import SORTS, SearchRequest, Viewer
 
@@ -60,19 +61,21 @@ def _names(args: Any) -> Iterable[str]:
 def _single(args: Any, name: str) -> Optional[str]:
     values = _getlist(args, name)
     if len(values) > 1:
-        raise ValidationError(f"Parameter '{name}' may be given only once.", fields={name: "given more than once"})
+        raise ValidationError("Parameter '%(name)s' may be given only once.",
+                              fields={name: N_("given more than once")}, name=name)
     return values[0] if values else None
 
 
 def _int(name: str, raw: str, lo: int, hi: int) -> int:
     raw = raw.strip()
     if not re.fullmatch(r"[+-]?\d{1,15}", raw):
-        raise ValidationError(f"Parameter '{name}' must be a whole number.", fields={name: "not a whole number"})
+        raise ValidationError("Parameter '%(name)s' must be a whole number.",
+                              fields={name: N_("not a whole number")}, name=name)
     value = int(raw)
     if value < lo or value > hi:
-        raise ValidationError(
-            f"Parameter '{name}' must be between {lo} and {hi}.", fields={name: f"out of range {lo}..{hi}"}
-        )
+        raise ValidationError("Parameter '%(name)s' must be between %(lo)s and %(hi)s.",
+                              fields={name: N_("out of range")},
+                              name=name, lo=lo, hi=hi)
     return value
 
 
@@ -80,10 +83,11 @@ def _float(name: str, raw: str, lo: float, hi: float) -> float:
     try:
         value = float(raw.strip())
     except ValueError:
-        raise ValidationError(f"Parameter '{name}' must be a number.", fields={name: "not a number"}) from None
+        raise ValidationError("Parameter '%(name)s' must be a number.", fields={name: N_("not a number")},
+                              name=name) from None
     if not math.isfinite(value) or value < lo or value > hi:
-        raise ValidationError(f"Parameter '{name}' must be between {lo:g} and {hi:g}.",
-                              fields={name: "out of range"})
+        raise ValidationError("Parameter '%(name)s' must be between %(lo)s and %(hi)s.",
+                              fields={name: N_("out of range")}, name=name, lo=f"{lo:g}", hi=f"{hi:g}")
     return value
 
 
@@ -95,10 +99,8 @@ def clean_query_text(raw: str) -> str:
     text is too long or, though non-empty, has nothing searchable left.
     """
     if len(raw) > MAX_QUERY_CHARS:
-        raise ValidationError(
-            f"The search text is too long ({len(raw)} characters; at most {MAX_QUERY_CHARS}).",
-            fields={"q": "too long"},
-        )
+        raise ValidationError("The search text is too long (%(length)s characters; at most %(max)s).",
+                              fields={"q": N_("too long")}, length=len(raw), max=MAX_QUERY_CHARS)
     text = unicodedata.normalize("NFKC", raw)
     text = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in text
@@ -113,9 +115,8 @@ def clean_query_text(raw: str) -> str:
     # only of operators was removed above. `*` is meaningful only as a suffix: strip leading ones.
     text = re.sub(r"(^|\s)[*]+", r"\1", text).strip()
     if raw.strip() and not any(ch.isalnum() for ch in text):
-        raise ValidationError(
-            "The search text has no letters or digits to search for.", fields={"q": "nothing to search for"}
-        )
+        raise ValidationError("The search text has no letters or digits to search for.",
+                              fields={"q": N_("nothing to search for")})
     return text
 
 
@@ -128,7 +129,7 @@ def encode_cursor(sort_values: list) -> str:
 def decode_cursor(token: str, sort: str) -> tuple:
     """Inverse of `encode_cursor`, checked against the expected sort shape."""
     bad = ValidationError("Parameter 'search_after' is not a valid cursor; use the value returned as "
-                          "'next_search_after' by the previous page.", fields={"search_after": "invalid"})
+                          "'next_search_after' by the previous page.", fields={"search_after": N_("invalid")})
     if len(token) > 2000 or not re.fullmatch(r"[A-Za-z0-9_\-]+", token):
         raise bad
     try:
@@ -160,33 +161,37 @@ def parse_search_args(args: Any, viewer: Viewer = Viewer(), *, ignore: Iterable[
     ignore = frozenset(ignore)
     unknown = sorted(n for n in _names(args) if n not in KNOWN and n not in ignore)
     if unknown:
-        raise ValidationError(
-            f"Unknown search parameter(s): {', '.join(unknown[:5])}. Known: {', '.join(sorted(KNOWN))}.",
-            fields={n: "unknown parameter" for n in unknown[:5]},
-        )
+        raise ValidationError("Unknown search parameter(s): %(names)s. Known: %(known)s.",
+                              fields={n: N_("unknown parameter") for n in unknown[:5]},
+                              names=", ".join(unknown[:5]), known=", ".join(sorted(KNOWN)))
 
     multi: dict[str, list[str]] = {}
     for name in MULTI:
         values = [v.strip() for v in _getlist(args, name) if v.strip() != ""]
         if len(values) > MAX_VALUES_PER_FACET:
-            raise ValidationError(f"Too many values for '{name}' (at most {MAX_VALUES_PER_FACET}).",
-                                  fields={name: "too many values"})
+            raise ValidationError("Too many values for '%(name)s' (at most %(max)s).",
+                                  fields={name: N_("too many values")}, name=name, max=MAX_VALUES_PER_FACET)
         multi[name] = list(dict.fromkeys(values))  # de-duplicate, keep order
 
-    for name in ("group", "category"):
-        for v in multi[name]:
-            if not _CODE_RE.match(v):
-                raise ValidationError(f"'{v[:40]}' is not a valid {name} code.", fields={name: "invalid code"})
+    for v in multi["group"]:
+        if not _CODE_RE.match(v):
+            raise ValidationError("'%(value)s' is not a valid category group code.",
+                                  fields={"group": N_("invalid code")}, value=v[:40])
+    for v in multi["category"]:
+        if not _CODE_RE.match(v):
+            raise ValidationError("'%(value)s' is not a valid category code.",
+                                  fields={"category": N_("invalid code")}, value=v[:40])
     for v in multi["city"]:
         if not _CITY_RE.match(v):
-            raise ValidationError(f"'{v[:40]}' is not a valid city code.", fields={"city": "invalid code"})
+            raise ValidationError("'%(value)s' is not a valid city code.", fields={"city": N_("invalid code")},
+                                  value=v[:40])
     stars = tuple(_int("stars", v, 1, 3) for v in multi["stars"])
     suppliers = tuple(_int("supplier", v, 1, 2**53) for v in multi["supplier"])
     fire = []
     for v in multi["fire_class"]:
         if v.upper() not in FIRE_CLASSES:
-            raise ValidationError(f"Fire class must be one of {', '.join(FIRE_CLASSES)}.",
-                                  fields={"fire_class": "unknown class"})
+            raise ValidationError("Fire class must be one of %(classes)s.", fields={"fire_class": N_("unknown class")},
+                                  classes=", ".join(FIRE_CLASSES))
         fire.append(v.upper())
 
     q = clean_query_text(_single(args, "q") or "")
@@ -201,23 +206,24 @@ def parse_search_args(args: Any, viewer: Viewer = Viewer(), *, ignore: Iterable[
 
     price_min, price_max = opt_int("price_min"), opt_int("price_max")
     if price_min is not None and price_max is not None and price_min > price_max:
-        raise ValidationError("price_min is greater than price_max.", fields={"price_min": "greater than price_max"})
+        raise ValidationError("price_min is greater than price_max.",
+                              fields={"price_min": N_("greater than price_max")})
     gwp_min, gwp_max = opt_float("gwp_min"), opt_float("gwp_max")
     if gwp_min is not None and gwp_max is not None and gwp_min > gwp_max:
-        raise ValidationError("gwp_min is greater than gwp_max.", fields={"gwp_min": "greater than gwp_max"})
+        raise ValidationError("gwp_min is greater than gwp_max.", fields={"gwp_min": N_("greater than gwp_max")})
 
     raw_exp = (_single(args, "expiring") or "").strip().lower()
     if raw_exp not in _TRUE | _FALSE:
-        raise ValidationError("Parameter 'expiring' must be true or false.", fields={"expiring": "not a boolean"})
+        raise ValidationError("Parameter 'expiring' must be true or false.", fields={"expiring": N_("not a boolean")})
 
     raw_facets = (_single(args, "facets") or "true").strip().lower()
     if raw_facets not in _TRUE | _FALSE:
-        raise ValidationError("Parameter 'facets' must be true or false.", fields={"facets": "not a boolean"})
+        raise ValidationError("Parameter 'facets' must be true or false.", fields={"facets": N_("not a boolean")})
 
     sort = (_single(args, "sort") or "relevance").strip() or "relevance"
     if sort not in SORTS:
-        raise ValidationError(f"Unknown sort '{sort[:40]}'; use one of {', '.join(SORTS)}.",
-                              fields={"sort": "unknown sort"})
+        raise ValidationError("Unknown sort '%(sort)s'; use one of %(sorts)s.", fields={"sort": N_("unknown sort")},
+                              sort=sort[:40], sorts=", ".join(SORTS))
     sort = effective_sort(sort, q)
 
     raw_pp = _single(args, "per_page")
@@ -226,24 +232,25 @@ def parse_search_args(args: Any, viewer: Viewer = Viewer(), *, ignore: Iterable[
     page = 1 if raw_page in (None, "") else _int("page", raw_page, 1, 10**9)
     if page * per_page > MAX_WINDOW:
         last = MAX_WINDOW // per_page
-        raise ValidationError(
-            f"Page {page} is too deep: at most page {last} with {per_page} per page. "
-            "Narrow the search, or page on with 'search_after' in the API.",
-            fields={"page": f"at most {last}"},
-        )
+        raise ValidationError("Page %(page)s is too deep: at most page %(last)s with %(per_page)s per page. "
+                              "Narrow the search, or page on with 'search_after' in the API.",
+                              fields={"page": N_("too deep")},
+                              page=page, last=last, per_page=per_page)
 
     cursor = None
     raw_cursor = _single(args, "search_after")
     if raw_cursor:
         if not allow_cursor:
-            raise ValidationError("'search_after' is only available in the API.", fields={"search_after": "not here"})
+            raise ValidationError("'search_after' is only available in the API.",
+                                  fields={"search_after": N_("not available here")})
         if page != 1:
-            raise ValidationError("Use either 'page' or 'search_after', not both.", fields={"search_after": "with page"})
+            raise ValidationError("Use either 'page' or 'search_after', not both.",
+                                  fields={"search_after": N_("given with page")})
         cursor = decode_cursor(raw_cursor.strip(), sort)
 
     verdict_city = (_single(args, "verdict_city") or "").strip() or None
     if verdict_city is not None and not _CITY_RE.match(verdict_city):
-        raise ValidationError("'verdict_city' is not a valid city code.", fields={"verdict_city": "invalid code"})
+        raise ValidationError("'verdict_city' is not a valid city code.", fields={"verdict_city": N_("invalid code")})
 
     return SearchRequest(
         q=q,
@@ -272,12 +279,12 @@ def parse_autocomplete_args(args: Any) -> str:
     """The `q` of an autocomplete request: 1..50 characters, cleaned like search text."""
     unknown = sorted(n for n in _names(args) if n != "q")
     if unknown:
-        raise ValidationError(f"Unknown parameter(s): {', '.join(unknown[:5])}.",
-                              fields={n: "unknown parameter" for n in unknown[:5]})
+        raise ValidationError("Unknown parameter(s): %(names)s.", fields={n: N_("unknown parameter") for n in unknown[:5]},
+                              names=", ".join(unknown[:5]))
     raw = _single(args, "q") or ""
     if len(raw) > 50:
-        raise ValidationError("Autocomplete text is too long (at most 50 characters).", fields={"q": "too long"})
+        raise ValidationError("Autocomplete text is too long (at most 50 characters).", fields={"q": N_("too long")})
     text = clean_query_text(raw).replace('"', " ").strip()
     if not text:
-        raise ValidationError("Type at least one character.", fields={"q": "required"})
+        raise ValidationError("Type at least one character.", fields={"q": N_("required")})
     return text

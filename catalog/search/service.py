@@ -217,9 +217,11 @@ def compare(user, product_ids: list[int]) -> list[dict]:
     from catalog.policy import can_view_product
     from core.errors import ValidationError
     from core.extensions import db
+    from core.i18n import N_
 
     if len(product_ids) > MAX_COMPARE:
-        raise ValidationError(f"Compare at most {MAX_COMPARE} products at a time.", fields={"id": "too many"})
+        raise ValidationError("Compare at most %(max)s products at a time.", fields={"id": N_("too many")},
+                              max=MAX_COMPARE)
     if not product_ids:
         return []
     products = db.session.execute(select(Product).where(Product.id.in_(product_ids))).unique().scalars().all()
@@ -239,3 +241,23 @@ def compare(user, product_ids: list[int]) -> list[dict]:
             "certificate": max(valid, key=lambda c: c.star_grade) if valid else None,
         })
     return out
+
+
+def indicator_names(keys, locale: str) -> dict[str, str]:
+    """Display names of indicator keys, from the demand standards' rules (the key itself when no
+    rule names it)."""
+    from catalog.models import IndicatorRule
+    from core.extensions import db
+
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    zh = locale.startswith("zh")
+    names: dict[str, str] = {}
+    rows = db.session.execute(select(IndicatorRule.key, IndicatorRule.name_en, IndicatorRule.name_zh)
+                              .where(IndicatorRule.key.in_(keys)).order_by(IndicatorRule.id.desc()))
+    for key, name_en, name_zh in rows:
+        name = (name_zh or name_en) if zh else (name_en or name_zh)
+        if name and key not in names:
+            names[key] = name
+    return names

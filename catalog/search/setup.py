@@ -28,6 +28,10 @@ def register(app) -> None:
         cfg.setdefault("SEARCH_SYNC_MODE_TESTING", "off")
         if cfg.get("SEARCH_SYNC_MODE") == "thread":
             cfg["SEARCH_SYNC_MODE"] = cfg["SEARCH_SYNC_MODE_TESTING"]
+    elif cfg.get("PROCESS_KIND") in ("cli", "worker") and cfg.get("SEARCH_SYNC_MODE") == "thread":
+        # Only the web process runs the dispatcher thread: rows committed by `flask` commands
+        # (seeding, imports) or worker jobs wait in the outbox for its next poll.
+        cfg["SEARCH_SYNC_MODE"] = "off"
     outbox.install()
     outbox.on_commit(sync.after_commit)
     app.cli.add_command(search_cli)

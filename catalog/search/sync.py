@@ -5,7 +5,7 @@ How it runs (``SEARCH_SYNC_MODE``):
 - ``thread`` (embedded default): a daemon thread in the web process, woken right after every
   commit that wrote outbox rows, and every ``SEARCH_SYNC_POLL`` seconds for retries.
 - ``rq``: each such commit enqueues `rq_dispatch` on the ``search`` queue of ``REDIS_URL``;
-  run ``rq worker search`` (add ``--with-scheduler`` so failed batches are retried later).
+  ``python worker.py`` works it (with the scheduler, so failed batches are retried later).
 - ``inline``: dispatched in the committing thread (deterministic; used by tests).
 - ``off``: nothing automatic; run ``flask search sync --follow`` as a worker process.
 
@@ -297,14 +297,18 @@ def enqueue_rq(app, delay: Optional[float] = None) -> None:
         queue.enqueue("catalog.search.sync.rq_dispatch", job_timeout=600)
 
 
-def rq_dispatch() -> dict:  # executed by `rq worker search`
+def rq_dispatch() -> dict:  # executed by the RQ worker, `python worker.py`
     """RQ job: drain the outbox; if rows remain pending (engine down), re-enqueue after backoff."""
     from flask import current_app, has_app_context
 
+    from core import jobs
+
     if has_app_context():
         app = current_app._get_current_object()
-    else:  # an `rq worker` process builds the app like core.jobs does
-        from wsgi import app
+    elif jobs.worker_app is not None:  # worker.py built the app and bound it
+        app = jobs.worker_app
+    else:
+        raise RuntimeError("search dispatch jobs run in `python worker.py`, which binds the app; none is bound here")
 
     result = drain(app)
     wait = next_due_in(app)

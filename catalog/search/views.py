@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from core.errors import ValidationError
+from core.i18n import translate_error
 
 from . import service
 from .engine import SearchUnavailable, search_engine
@@ -95,7 +96,7 @@ def search_page():
     try:
         req = parse_search_args(args, viewer, ignore=PAGE_EXTRA, allow_cursor=False)
     except ValidationError as exc:
-        error, status = exc.message, 400
+        error, status = translate_error(exc), 400
         req = SearchRequest(viewer=viewer)
     state, state_message = search_engine.index_state()
     if error is None:
@@ -103,7 +104,7 @@ def search_page():
             result = service.search(req)
             labels = service.facet_labels(result, _locale())
         except SearchUnavailable as exc:
-            unavailable, status = exc.message, 503
+            unavailable, status = _(exc.message), 503
     if not labels:
         try:
             labels = {"_all_cities": _city_names()}
@@ -153,7 +154,7 @@ def compare_page():
         try:
             rows = service.compare(current_user, ids)
         except ValidationError as exc:
-            error = _(exc.message)
+            error = translate_error(exc)
     if error:
         status = 400
     keys = sorted({k for row in rows for k in row["indicators"]})
@@ -162,5 +163,6 @@ def compare_page():
     if not back.startswith("/search"):
         back = url_for("search.search_page")
     return render_template("catalog/search/compare.html", rows=rows, keys=keys, cities=cities, error=error,
+                           indicator_names=service.indicator_names(keys, _locale()),
                            city_names=_city_names(), back=back, zh=_locale().startswith("zh"),
                            max_compare=service.MAX_COMPARE), status

@@ -4,11 +4,12 @@ The ORM inserts one object at a time; a new product's indicator values, certific
 reports, carbon declaration and six verdicts are instead queued here and inserted with one
 executemany per table right after the flush that gives the products their ids, in the same
 transaction. The product's collections are then expired, so reading them later loads the rows.
-A rollback drops the queue with everything else.
+A rollback drops the queue with everything else. The two session listeners are installed by
+`install()` (called from `catalog.register`), not by importing this module.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from core.extensions import db
@@ -38,7 +39,13 @@ def queue(product, table: str, rows: list[dict]) -> None:
     entry(product)["rows"][table] = rows
 
 
-@event.listens_for(Session, "after_flush_postexec")
+def install() -> None:
+    """Hook the bulk writer into every session (idempotent)."""
+    for name, listener in (("after_flush_postexec", _write), ("after_soft_rollback", _drop)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
 def _write(session, _flush_context):
     pending = session.info.get(KEY)
     if not pending:
@@ -109,6 +116,5 @@ def _copy_rows(conn, table, rows: list[dict]) -> None:
         cursor.close()
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _drop(session, _previous_transaction):
     session.info.pop(KEY, None)

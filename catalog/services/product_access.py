@@ -1,8 +1,9 @@
-"""Loading products with the permission checks every use case needs."""
+"""Loading a product with the permission check of the use case (rules: `catalog.policy`)."""
 from __future__ import annotations
 
 from core.errors import NotFound, PermissionDenied
 from core.extensions import db
+from core.i18n import N_
 
 from catalog import policy
 from catalog.models.products import Product
@@ -11,8 +12,8 @@ from catalog.models.products import Product
 def get_product(product_id, *, lock=False) -> Product:
     """The product or `NotFound` (also for ids that are not numbers).
 
-    `lock=True` (use cases that change it) reads the row FOR UPDATE and refreshes it, so two
-    concurrent transitions are serialised and the second sees the first one's status.
+    `lock=True` (use cases that change it) reads the row FOR UPDATE (PostgreSQL) and refreshes
+    it, so two concurrent use cases are serialised and the second sees the first one's status.
     """
     options = {"with_for_update": {"of": Product}, "populate_existing": True} if lock else {}
     try:
@@ -20,28 +21,28 @@ def get_product(product_id, *, lock=False) -> Product:
     except (TypeError, ValueError):
         product = None
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound(N_("No such product."))
     return product
 
 
 def product_for_edit(actor, product_id, *, lock=True) -> Product:
-    """The product if `actor` may change it (its supplier), else `PermissionDenied`."""
+    """The product if `actor` may change it (`policy.can_edit_product`), else `PermissionDenied`."""
     product = get_product(product_id, lock=lock)
     if not policy.can_edit_product(actor, product):
-        raise PermissionDenied("You can change only your own organisation's products.")
+        raise PermissionDenied(N_("You can change only your own organisation's products."))
     return product
 
 
 def product_for_review(actor, product_id, *, lock=True) -> Product:
-    """The product if `actor` is a platform reviewer, else `PermissionDenied`."""
-    if not policy.is_reviewer(actor):
-        raise PermissionDenied("Only platform reviewers can do this.")
-    return get_product(product_id, lock=lock)
+    """The product if `actor` may review it (`policy.can_review_product`), else `PermissionDenied`."""
+    product = get_product(product_id, lock=lock)
+    if not policy.can_review_product(actor, product):
+        raise PermissionDenied(N_("Only platform reviewers can do this."))
+    return product
 
 
 def supplier_of(actor):
-    """The actor's supplier organisation, or `PermissionDenied` for anyone else."""
-    org = getattr(actor, "organisation", None)
-    if org is None or not policy._has(actor, "supplier") or org.kind != "supplier":
-        raise PermissionDenied("Only suppliers can list products.")
-    return org
+    """The actor's supplier organisation (`policy.is_supplier`), or `PermissionDenied`."""
+    if not policy.is_supplier(actor):
+        raise PermissionDenied(N_("Only suppliers can list products."))
+    return actor.organisation

@@ -3,8 +3,8 @@
 Two paths, same outcome: the daily job `suspend_expired_products(today)` (CLI
 `flask catalog expire`), and a check on read (`enforce_expiry_on_read`) so a listed product
 whose certificate lapsed is never shown as listed even before the job runs. Both move the
-product to `suspended` with a conditional UPDATE (only one of two racing callers wins),
-write the audit event and leave a `Notice` for the supplier.
+product to `suspended` with the product machine's conditional UPDATE (only one of two racing
+callers wins), write the audit event and notify the supplier.
 """
 from __future__ import annotations
 
@@ -15,22 +15,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit as audit_log
 from core.extensions import db
-from core.models import Notice
+from core.i18n import N_
 from core.services import unit_of_work
-from core.timeutil import utcnow
+from core.statemachine import IllegalMove
+from core.timeutil import today_cn, utcnow
 
 from catalog.models.products import Certificate, Product
-from catalog.services.standards import today_cn
+from catalog.product_states import PRODUCT, SUSPENDED, WATCHED_STATUSES
+from catalog.services.product_notices import notify_supplier
 
-WATCHED = ("listed", "verified")
-
-
-def notify_supplier(product: Product, kind: str, subject: str, body: str = "") -> Notice:
-    """Leave a notice for the product's supplier (shown on their dashboard); no commit."""
-    notice = Notice(organisation_id=product.supplier_id, kind=kind, subject=subject[:300], body=body,
-                    link=f"/supplier/products/{product.id}/edit" if product.id else None)
-    db.session.add(notice)
-    return notice
+SUSPENDED_BY_CERTIFICATE = "certificate"
 
 
 def lapsed(product: Product, today: dt.date) -> bool:
@@ -41,9 +35,20 @@ def lapsed(product: Product, today: dt.date) -> bool:
 def effective_status(product: Product, today: dt.date | None = None) -> str:
     """The status to show: a listed/verified product whose certificates lapsed counts as suspended."""
     today = today or today_cn()
-    if product.status in WATCHED and lapsed(product, today):
-        return "suspended"
+    if product.status in WATCHED_STATUSES and lapsed(product, today):
+        return SUSPENDED
     return product.status
+
+
+def suspension_message(product: Product) -> tuple[str, dict] | None:
+    """Why a suspended product is suspended, as a translatable message: the reviewer's words,
+    or (certificate lapsed or revoked) which certificates are no longer valid. None otherwise."""
+    if product.status != SUSPENDED:
+        return None
+    if product.suspension_kind == SUSPENDED_BY_CERTIFICATE:
+        numbers = ", ".join(c.number for c in product.certificates) or "-"
+        return N_("No valid certificate (%(certificates)s)."), {"certificates": numbers}
+    return (product.suspended_reason or "", {})
 
 
 def _reason(product: Product, today: dt.date) -> str:
@@ -76,22 +81,17 @@ def _suspend(product: Product, today: dt.date, actor=None) -> bool:
             _expire(cert, today)
     old = product.status
     reason = _reason(product, today)[:500]
-    result = db.session.execute(
-        update(Product).where(Product.id == product.id, Product.status == old)
-        .values(status="suspended", suspended_reason=reason, suspension_kind="certificate", updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return False
-    # The row is already updated; tell the identity map without marking it dirty again.
-    set_committed_value(product, "status", "suspended")
-    set_committed_value(product, "suspended_reason", reason)
-    set_committed_value(product, "suspension_kind", "certificate")
+    try:
+        PRODUCT.apply(Product, product.id, "suspend", suspended_reason=reason,
+                      suspension_kind=SUSPENDED_BY_CERTIFICATE, updated_at=utcnow())
+    except IllegalMove:
+        return False  # another request suspended (or otherwise moved) it first
     audit_log.record("product.auto_suspend", product, before={"status": old},
-                     after={"status": "suspended", "reason": reason}, actor=actor)
+                     after={"status": SUSPENDED, "reason": reason}, actor=actor)
     notify_supplier(product, "product_suspended",
-                    f"Product {product.sku} suspended: certificate no longer valid",
-                    reason + ". Renew the certificate, then reinstate the product.")
+                    N_("Product %(sku)s was suspended: no valid certificate (%(certificates)s). Renew the "
+                       "certificate, then reinstate the product."),
+                    sku=product.sku, certificates=", ".join(c.number for c in product.certificates))
     return True
 
 
@@ -113,7 +113,7 @@ def suspend_expired_products(today: dt.date | None = None) -> int:
     has_valid = exists().where(and_(Certificate.product_id == Product.id, Certificate.status == "valid",
                                     Certificate.expires_on >= today))
     ids = db.session.execute(
-        select(Product.id).where(Product.status.in_(WATCHED), has_cert, ~has_valid).order_by(Product.id)
+        select(Product.id).where(Product.status.in_(WATCHED_STATUSES), has_cert, ~has_valid).order_by(Product.id)
     ).scalars().all()
     count = 0
     # Commit in batches so a large backlog neither holds one huge transaction nor loses work.
@@ -121,7 +121,7 @@ def suspend_expired_products(today: dt.date | None = None) -> int:
         with unit_of_work():
             for product in db.session.execute(
                     select(Product).where(Product.id.in_(ids[start:start + 200]))).unique().scalars():
-                if product.status in WATCHED and lapsed(product, today) and _suspend(product, today):
+                if product.status in WATCHED_STATUSES and lapsed(product, today) and _suspend(product, today):
                     count += 1
     # Certificates past expiry on products that were not watched still get their status corrected.
     with unit_of_work():
@@ -134,7 +134,7 @@ def suspend_expired_products(today: dt.date | None = None) -> int:
 def enforce_expiry_on_read(product: Product, today: dt.date | None = None) -> Product:
     """Check on read: persist the suspension (with notice) if the job has not yet run."""
     today = today or today_cn()
-    if product.status in WATCHED and lapsed(product, today):
+    if product.status in WATCHED_STATUSES and lapsed(product, today):
         with unit_of_work():
             _suspend(product, today)
     return product

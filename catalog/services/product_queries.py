@@ -7,9 +7,11 @@ from core import audit as audit_log
 from core.extensions import db
 from core.services import unit_of_work
 
+from core.timeutil import today_cn
+
 from catalog.models.products import Certificate, Product
+from catalog.product_states import LISTED, SUBMITTED
 from catalog.services.product_expiry import not_lapsed_clause
-from catalog.services.standards import today_cn
 from catalog.services.verdicts import pilot_cities, refresh_verdicts
 
 
@@ -17,18 +19,19 @@ def supplier_products(supplier_id, *, status=None, page=1, per_page=50):
     q = select(Product).where(Product.supplier_id == supplier_id)
     if status:
         q = q.where(Product.status == status)
-    return _page(q.order_by(Product.updated_at.desc(), Product.id.desc()), page, per_page)
+    return page_of(q.order_by(Product.updated_at.desc(), Product.id.desc()), page, per_page)
 
 
 def public_products(*, category_id=None, page=1, per_page=50, today=None):
     """Listed products, leaving out those whose certificate lapsed (they count as suspended)."""
-    q = select(Product).where(Product.status == "listed", not_lapsed_clause(today or today_cn()))
+    q = select(Product).where(Product.status == LISTED, not_lapsed_clause(today or today_cn()))
     if category_id:
         q = q.where(Product.category_id == category_id)
-    return _page(q.order_by(Product.id.desc()), page, per_page)
+    return page_of(q.order_by(Product.id.desc()), page, per_page)
 
 
-def _page(query, page, per_page):
+def page_of(query, page, per_page):
+    """(items, total) of one page of `query` (page from 1, at most 200 per page)."""
     page = max(1, int(page or 1))
     per_page = max(1, min(200, int(per_page or 50)))
     total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
@@ -86,7 +89,7 @@ def duplicate_certificate_numbers() -> dict:
 def review_queue():
     """Submitted products, oldest first, each with its duplicate-certificate flags."""
     products = db.session.execute(
-        select(Product).where(Product.status == "submitted").order_by(Product.submitted_at, Product.id)
+        select(Product).where(Product.status == SUBMITTED).order_by(Product.submitted_at, Product.id)
     ).unique().scalars().all()
     dups = duplicate_certificate_numbers()
     flags = {}

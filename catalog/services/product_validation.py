@@ -8,13 +8,33 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import Decimal, InvalidOperation
+
+from core.i18n import N_
+from core.money import MoneyError, parse_yuan
+from core.timeutil import parse_date, today_cn
+
+from catalog.product_states import CERTIFICATE_STATUSES
 
 MAX_PRICE_FEN = 10**15
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters other than tab/newline
 _TRUE = {"true", "yes", "1", "y", "是"}
 _FALSE = {"false", "no", "0", "n", "否"}
+
+REQUIRED = N_("This field is required.")
+NOT_WHOLE_FEN = N_("Must be a whole number of fen.")
+NOT_FINITE = N_("Must be a finite number.")
+
+
+class ValueProblem(ValueError):
+    """A declared value that cannot be used; `template`/`params` are the translatable message."""
+
+    def __init__(self, template: str, **params):
+        self.template, self.params = template, params
+        super().__init__(template % params if params else template)
+
+    def message(self):
+        return (self.template, self.params) if self.params else self.template
 
 
 def blank(value) -> bool:
@@ -27,17 +47,17 @@ def text(data: dict, key: str, errors: dict, *, max_len: int, required: bool = F
     value = data.get(key)
     if blank(value):
         if required:
-            errors[field] = "This field is required."
+            errors[field] = REQUIRED
         return None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        errors[field] = "Must be text."
+        errors[field] = N_("Must be text.")
         return None
     value = str(value).strip()
     if len(value) > max_len:
-        errors[field] = f"At most {max_len} characters."
+        errors[field] = (N_("At most %(max)s characters."), {"max": max_len})
         return None
     if _CONTROL.search(value):
-        errors[field] = "Contains control characters."
+        errors[field] = N_("Contains control characters.")
         return None
     return value
 
@@ -50,46 +70,39 @@ def price_fen(data: dict, errors: dict):
     if not blank(data.get("list_price_fen")):
         raw = data["list_price_fen"]
         if isinstance(raw, bool):
-            errors["list_price_fen"] = "Must be a whole number of fen."
+            errors["list_price_fen"] = NOT_WHOLE_FEN
             return "list_price_fen", None
         if isinstance(raw, float):
             if not raw.is_integer():
-                errors["list_price_fen"] = "Must be a whole number of fen."
+                errors["list_price_fen"] = NOT_WHOLE_FEN
                 return "list_price_fen", None
             raw = int(raw)
         try:
             value = int(str(raw).strip())
         except ValueError:
-            errors["list_price_fen"] = "Must be a whole number of fen."
+            errors["list_price_fen"] = NOT_WHOLE_FEN
             return "list_price_fen", None
         return "list_price_fen", _check_price("list_price_fen", value, errors)
     if not blank(data.get("list_price")):
         raw = data["list_price"]
         if isinstance(raw, bool):
-            errors["list_price"] = "Must be a number (yuan)."
+            errors["list_price"] = N_("Must be a number (yuan).")
             return "list_price", None
         try:
-            amount = Decimal(str(raw).strip().replace(",", ""))
-        except InvalidOperation:
-            errors["list_price"] = "Must be a number (yuan)."
+            fen = parse_yuan(raw, maximum=MAX_PRICE_FEN - 1)
+        except MoneyError as exc:
+            errors["list_price"] = (exc.template, exc.params) if exc.params else exc.template
             return "list_price", None
-        if not amount.is_finite():
-            errors["list_price"] = "Must be a number (yuan)."
-            return "list_price", None
-        fen = amount * 100
-        if fen != fen.to_integral_value():
-            errors["list_price"] = "At most two decimal places."
-            return "list_price", None
-        return "list_price", _check_price("list_price", int(fen), errors)
+        return "list_price", fen
     return None, None
 
 
 def _check_price(field, value, errors):
     if value < 0:
-        errors[field] = "The price must not be negative."
+        errors[field] = N_("The price must not be negative.")
         return None
     if value >= MAX_PRICE_FEN:
-        errors[field] = "The price is too large."
+        errors[field] = N_("The price is too large.")
         return None
     return value
 
@@ -98,21 +111,21 @@ def number(raw, field: str, errors: dict, *, minimum=None, required=True):
     """A finite float, or None with a message."""
     if blank(raw):
         if required:
-            errors[field] = "This field is required."
+            errors[field] = REQUIRED
         return None
     if isinstance(raw, bool):
-        errors[field] = "Must be a number."
+        errors[field] = N_("Must be a number.")
         return None
     try:
         value = float(str(raw).strip().replace(",", "")) if not isinstance(raw, (int, float)) else float(raw)
     except ValueError:
-        errors[field] = "Must be a number."
+        errors[field] = N_("Must be a number.")
         return None
     if not math.isfinite(value):
-        errors[field] = "Must be a finite number."
+        errors[field] = NOT_FINITE
         return None
     if minimum is not None and value < minimum:
-        errors[field] = f"Must be at least {minimum:g}."
+        errors[field] = (N_("Must be at least %(minimum)s."), {"minimum": f"{minimum:g}"})
         return None
     return value
 
@@ -120,7 +133,7 @@ def number(raw, field: str, errors: dict, *, minimum=None, required=True):
 def integer(raw, field: str, errors: dict, *, lo=None, hi=None, required=True):
     if blank(raw):
         if required:
-            errors[field] = "This field is required."
+            errors[field] = REQUIRED
         return None
     try:
         if isinstance(raw, bool):
@@ -132,10 +145,10 @@ def integer(raw, field: str, errors: dict, *, lo=None, hi=None, required=True):
         else:
             value = int(str(raw).strip())
     except ValueError:
-        errors[field] = "Must be a whole number."
+        errors[field] = N_("Must be a whole number.")
         return None
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        errors[field] = f"Must be between {lo} and {hi}."
+        errors[field] = (N_("Must be between %(lo)s and %(hi)s."), {"lo": lo, "hi": hi})
         return None
     return value
 
@@ -144,17 +157,12 @@ def date(raw, field: str, errors: dict, *, required=True):
     """A date from a `date`, a datetime or an ISO `YYYY-MM-DD` string (also `YYYY/MM/DD`)."""
     if blank(raw):
         if required:
-            errors[field] = "This field is required."
+            errors[field] = REQUIRED
         return None
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    value = str(raw).strip().replace("/", "-")
     try:
-        return dt.date.fromisoformat(value[:10]) if len(value) >= 10 else dt.date.fromisoformat(value)
+        return parse_date(raw)
     except ValueError:
-        errors[field] = "Must be a date written YYYY-MM-DD."
+        errors[field] = N_("Must be a date written YYYY-MM-DD.")
         return None
 
 
@@ -166,10 +174,10 @@ def indicator_value(raw):
     if isinstance(raw, bool):
         return None, "true" if raw else "false"
     if isinstance(raw, (list, tuple, dict, set)):
-        raise ValueError("Give one number, word or yes/no.")
+        raise ValueProblem(N_("Give one number, word or yes/no."))
     if isinstance(raw, (int, float)):
         if not math.isfinite(float(raw)):
-            raise ValueError("Must be a finite number.")
+            raise ValueProblem(NOT_FINITE)
         return float(raw), None
     value = str(raw).strip()
     try:
@@ -181,10 +189,10 @@ def indicator_value(raw):
         if low in _FALSE:
             return None, "false"
         if len(value) > 200:
-            raise ValueError("At most 200 characters.") from None
+            raise ValueProblem(N_("At most %(max)s characters."), max=200) from None
         return None, value
     if not math.isfinite(num):
-        raise ValueError("Must be a finite number.")
+        raise ValueProblem(NOT_FINITE)
     return num, None
 
 
@@ -207,16 +215,16 @@ def indicators(raw, errors: dict):
     elif isinstance(raw, list):
         items = raw
     else:
-        errors["indicators"] = "Give indicators as an object or a list."
+        errors["indicators"] = N_("Give indicators as an object or a list.")
         return out
     for item in items:
         if not isinstance(item, dict):
-            errors["indicators"] = "Each indicator needs a key, a value and a unit."
+            errors["indicators"] = N_("Each indicator needs a key, a value and a unit.")
             continue
         key = str(item.get("key") or "").strip()
         field = f"indicators.{key or '?'}"
         if not KEY_RE.match(key):
-            errors[field] = "Indicator keys are lower-case letters, digits and underscores."
+            errors[field] = N_("Indicator keys are lower-case letters, digits and underscores.")
             continue
         value = item.get("value")
         if blank(value):
@@ -224,15 +232,15 @@ def indicators(raw, errors: dict):
         unit = item.get("unit")
         unit = "" if blank(unit) else str(unit).strip()
         if len(unit) > 32:
-            errors[field] = "Unit: at most 32 characters."
+            errors[field] = N_("Unit: at most 32 characters.")
             continue
         if key in out:
-            errors[field] = "Declared twice."
+            errors[field] = N_("Declared twice.")
             continue
         try:
             num, txt = indicator_value(value)
-        except ValueError as exc:
-            errors[field] = str(exc)
+        except ValueProblem as exc:
+            errors[field] = exc.message()
             continue
         out[key] = (num, txt, unit)
     return out
@@ -243,7 +251,7 @@ def certificate(raw, errors: dict, *, prefix="certificate"):
     if raw is None or (isinstance(raw, dict) and all(blank(v) for v in raw.values())):
         return None
     if not isinstance(raw, dict):
-        errors[prefix] = "Give the certificate as an object."
+        errors[prefix] = N_("Give the certificate as an object.")
         return None
     local: dict = {}
     out = {
@@ -255,11 +263,11 @@ def certificate(raw, errors: dict, *, prefix="certificate"):
         "expires_on": date(raw.get("expires_on"), "expires_on", local),
     }
     status = text(raw, "status", local, max_len=16)
-    if status is not None and status not in ("valid", "suspended", "revoked", "expired"):
-        local["status"] = "One of valid, suspended, revoked, expired."
+    if status is not None and status not in CERTIFICATE_STATUSES:
+        local["status"] = N_("One of valid, suspended, revoked, expired.")
     out["status"] = status or "valid"
     if out["issued_on"] and out["expires_on"] and out["expires_on"] <= out["issued_on"]:
-        local["expires_on"] = "The expiry date must be after the issue date."
+        local["expires_on"] = N_("The expiry date must be after the issue date.")
     for k, v in local.items():
         errors[f"{prefix}.{k}"] = v
     return None if local else out
@@ -269,14 +277,14 @@ def test_report(raw, errors: dict, *, prefix="test_report"):
     if raw is None or (isinstance(raw, dict) and all(blank(v) for v in raw.values())):
         return None
     if not isinstance(raw, dict):
-        errors[prefix] = "Give the test report as an object."
+        errors[prefix] = N_("Give the test report as an object.")
         return None
     local: dict = {}
     covers = raw.get("covers") or []
     if isinstance(covers, str):
         covers = [c.strip() for c in re.split(r"[,;\s]+", covers) if c.strip()]
     if not isinstance(covers, list) or not all(isinstance(c, str) and KEY_RE.match(c) for c in covers):
-        local["covers"] = "A list of indicator keys."
+        local["covers"] = N_("A list of indicator keys.")
         covers = []
     out = {
         "number": text(raw, "number", local, max_len=64, required=True),
@@ -284,8 +292,8 @@ def test_report(raw, errors: dict, *, prefix="test_report"):
         "issued_on": date(raw.get("issued_on"), "issued_on", local),
         "covers": sorted(set(covers)),
     }
-    if out["issued_on"] and out["issued_on"] > dt.date.today() + dt.timedelta(days=1):
-        local["issued_on"] = "The issue date is in the future."
+    if out["issued_on"] and out["issued_on"] > today_cn() + dt.timedelta(days=1):
+        local["issued_on"] = N_("The issue date is in the future.")
     for k, v in local.items():
         errors[f"{prefix}.{k}"] = v
     return None if local else out
@@ -295,7 +303,7 @@ def carbon(raw, errors: dict, *, prefix="carbon"):
     if raw is None or (isinstance(raw, dict) and all(blank(v) for v in raw.values())):
         return None
     if not isinstance(raw, dict):
-        errors[prefix] = "Give the carbon declaration as an object."
+        errors[prefix] = N_("Give the carbon declaration as an object.")
         return None
     local: dict = {}
     out = {

@@ -6,20 +6,22 @@ stored in `ProductVerdict` (one row per product and city) so search can filter o
 """
 from __future__ import annotations
 
-import dataclasses
 import statistics
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from core.extensions import db
+from core.i18n import N_
 from core.models import City
-from core.timeutil import utcnow
+from core.timeutil import today_cn, utcnow
 
 from catalog import compliance
 from catalog.models.products import CarbonDeclaration, Product, ProductVerdict
-from catalog.services.standards import today_cn
+from catalog.rules import Reason, Value, carbon_value
+from catalog.services import standards
 
+NO_STANDARD = Reason(N_("no demand standard for this category in this city"))
 PILOT_CITIES = ("nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan")
 
 
@@ -31,25 +33,9 @@ def pilot_cities() -> list:
 
 
 def _rules_for(category, city, today):
-    """(version_id, [compliance.Rule]) for a category in a city; ([], None) without a standard."""
-    from catalog.services import standards
-
-    try:
-        found = standards.rules_for(category, city, on=today)
-    except TypeError:
-        found = standards.rules_for(category, city)
-    version_id = None
-    rules = found
-    if isinstance(found, tuple) and len(found) == 2:
-        version, rules = found
-        version_id = getattr(version, "id", version)
-    elif hasattr(found, "rules"):
-        version_id = getattr(found, "version_id", None) or getattr(getattr(found, "version", None), "id", None)
-        rules = found.rules
-    rules = list(rules or [])
-    if rules and not isinstance(rules[0], compliance.Rule) and hasattr(rules[0], "to_rule"):
-        rules = [r.to_rule() for r in rules]
-    return version_id, rules
+    """(version id or None, [Rule]) for a category in a city on `today` ([] without a standard)."""
+    version, rules = standards.rules_for(category, city, at=today)
+    return (version.id if version is not None else None), list(rules)
 
 
 def cached_rules(category, city, today, cache: dict | None):
@@ -78,34 +64,35 @@ def rule_units(category, *, cities=None, today=None, cache=None) -> dict:
 
 
 def rule_hints(category, *, today=None) -> dict:
-    """For the editor: `{key: {"name_en", "name_zh", "unit", "requirements": [(limit text, [cities])]}}`."""
+    """For the editor: `{key: {"name_en", "name_zh", "unit", "requirements": [(limit, [cities])]}}`;
+    each limit is a translatable `Reason` (`.localised()` on the page)."""
     today = today or today_cn()
     out: dict = {}
     for city in pilot_cities():
         for rule in cached_rules(category, city, today, None)[1]:
             hint = out.setdefault(rule.key, {"name_en": rule.name_en, "name_zh": rule.name_zh, "unit": rule.unit,
                                              "requirements": {}})
-            hint["requirements"].setdefault(rule.describe_limit(), []).append(city)
+            hint["requirements"].setdefault(rule.limit_reason(), []).append(city)
     for hint in out.values():
         hint["requirements"] = list(hint["requirements"].items())
     return out
 
 
 def declared_values(product: Product) -> dict:
-    """The product's declared values as `compliance.Value`s, plus its carbon declaration."""
-    values = {iv.key: compliance.Value.from_parts(iv.key, iv.value_num, iv.value_text, iv.unit)
+    """The product's declared values as `Value`s, plus its carbon declaration."""
+    values = {iv.key: Value.from_parts(iv.key, iv.value_num, iv.value_text, iv.unit)
               for iv in product.indicator_values}
     carbon = product.current_carbon()
     if carbon is not None and "gwp_a1a3" not in values:
-        values["gwp_a1a3"] = compliance.carbon_value(carbon.gwp_a1a3, carbon.declared_unit)
+        values["gwp_a1a3"] = carbon_value(carbon.gwp_a1a3, carbon.declared_unit)
     return values
 
 
 def values_from(declared: dict, carbon: dict | None) -> dict:
     """Declared values from cleaned input (`{key: (num, text, unit)}` and a carbon dict)."""
-    values = {key: compliance.Value.from_parts(key, num, txt, unit) for key, (num, txt, unit) in declared.items()}
+    values = {key: Value.from_parts(key, num, txt, unit) for key, (num, txt, unit) in declared.items()}
     if carbon is not None and "gwp_a1a3" not in values:
-        values["gwp_a1a3"] = compliance.carbon_value(carbon["gwp_a1a3"], carbon["declared_unit"])
+        values["gwp_a1a3"] = carbon_value(carbon["gwp_a1a3"], carbon["declared_unit"])
     return values
 
 
@@ -116,15 +103,6 @@ def evaluate_for_city(product: Product, city, *, today=None, rules_cache=None):
         return compliance.evaluate([], {}, None)
     version_id, rules = cached_rules(product.category, city, today, rules_cache)
     return compliance.evaluate(rules, declared_values(product), version_id=version_id)
-
-
-_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(compliance.IndicatorResult))
-
-
-def _details(ev) -> dict:
-    """`Evaluation.to_dict()` without `dataclasses.asdict`'s deep copies (hot in bulk imports)."""
-    return {"verdict": ev.verdict, "version_id": ev.version_id,
-            "results": [{name: getattr(r, name) for name in _RESULT_FIELDS} for r in ev.results]}
 
 
 def compute_verdicts(product: Product, *, cities=None, rules_cache=None, today=None, values=None) -> list[dict]:
@@ -144,11 +122,11 @@ def compute_verdicts(product: Product, *, cities=None, rules_cache=None, today=N
             key = (version_id, tuple(id(r) if r.id is None else r.id for r in rules))
             if key not in seen:
                 ev = compliance.evaluate(rules, values, version_id=version_id)
-                seen[key] = (ev.verdict, _details(ev))
+                seen[key] = (ev.verdict, ev.to_dict())
             verdict, details = seen[key]
         else:
             verdict, details = "incomplete", {"verdict": "incomplete", "version_id": version_id, "results": [],
-                                              "reason": "no demand standard for this category in this city"}
+                                              "reason": str(NO_STANDARD), "reason_message": NO_STANDARD.payload()}
         out.append({"city_id": city.id, "standard_version_id": version_id, "verdict": verdict, "details": details})
     return out
 

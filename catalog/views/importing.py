@@ -19,7 +19,7 @@ from core.jobs import enqueue
 from core.models import Job
 from core.policy import roles_required
 
-from catalog import bp
+from catalog import bp, policy
 
 
 
@@ -38,10 +38,9 @@ def _import_dir() -> Path:
 
 
 def _supplier_org():
-    org = current_user.organisation
-    if org is None or org.kind != "supplier":
+    if not policy.is_supplier(current_user):
         abort(403)
-    return org
+    return current_user.organisation
 
 
 @bp.route("/supplier/imports/new", methods=["GET", "POST"])

@@ -10,15 +10,17 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from core import roles as R
-from core.errors import NotFound, ValidationError
+from core.errors import NotFound, ServiceError, ValidationError
 from core.extensions import db
+from core.forms import apply_form_errors
 from core.policy import roles_required
 
-from catalog import bp, compliance
+from catalog import bp, compliance, policy
 from catalog.models.standards import Category
+from catalog.rules import Rule
 from catalog.services import standards as svc
+from catalog.services.category_admin import update_category
 from catalog.services.verdicts import pilot_cities
-
 
 
 class CategoryForm(FlaskForm):
@@ -36,8 +38,7 @@ def categories():
     for ed in editions:
         version = svc.current_version(ed)
         reqs[ed.code] = svc.requirements(version) if version else {}
-    return render_template("catalog/standards/categories.html", groups=svc.list_groups(), editions=editions, reqs=reqs,
-                           is_admin=current_user.is_authenticated and current_user.has_role(R.PLATFORM_ADMIN))
+    return render_template("catalog/standards/categories.html", groups=svc.list_groups(), editions=editions, reqs=reqs)
 
 
 @bp.get("/standards")
@@ -48,10 +49,10 @@ def standards():
                            applicable=svc.applicable_version(), groups=svc.list_groups())
 
 
-def _cell(rule: compliance.Rule | None) -> dict | None:
+def _cell(rule: Rule | None) -> dict | None:
     if rule is None:
         return None
-    return {"text": rule.describe_limit(), "scope": rule.scope, "rule": rule}
+    return {"text": rule.limit_reason().localised(), "scope": rule.scope, "rule": rule}
 
 
 @bp.get("/standards/<edition>/categories/<code>")
@@ -69,7 +70,7 @@ def standard_category(edition, code):
     cities = pilot_cities()
     rules = svc.version_rules(version, cat) if version else []
     keys: list[str] = []
-    meta: dict[str, compliance.Rule] = {}
+    meta: dict[str, Rule] = {}
     for rule in rules:
         if rule.key not in meta:
             keys.append(rule.key)
@@ -87,18 +88,18 @@ def standard_category(edition, code):
 @bp.route("/admin/categories/<int:category_id>/edit", methods=["GET", "POST"])
 @roles_required(R.PLATFORM_ADMIN)
 def edit_category(category_id):
+    if not policy.can_edit_categories(current_user):
+        abort(403)
     category = db.session.get(Category, category_id)
     if category is None:
         abort(404)
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
         try:
-            svc.update_category(category.id, {"name_en": form.name_en.data, "name_zh": form.name_zh.data,
-                                              "default_unit": form.default_unit.data}, actor=current_user)
-        except ValidationError as exc:
-            for field, message in exc.fields.items():
-                if hasattr(form, field):
-                    getattr(form, field).errors.append(message)
+            update_category(category.id, {"name_en": form.name_en.data, "name_zh": form.name_zh.data,
+                                          "default_unit": form.default_unit.data}, actor=current_user)
+        except ServiceError as exc:
+            apply_form_errors(form, exc)
         else:
             flash(_("Category saved."), "success")
             return redirect(url_for("catalog.categories"))

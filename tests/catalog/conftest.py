@@ -8,11 +8,3 @@ from tests.catalog.product_helpers import seed_catalog
 def catalog(app):
     """Categories, standards and cities seeded for product tests."""
     seed_catalog()
-
-
-@pytest.fixture
-def svc():
-    """The product services module."""
-    from catalog.services import products
-
-    return products

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from catalog.services.standards import today_cn
+from core.timeutil import today_cn
 from core import roles as R
 from core.extensions import db
 from tests.factories import make_city, make_org, make_role_user, make_user
+from catalog.services import product_edit as edit
+from catalog.services import product_lifecycle as lifecycle
 
 CITY_CODES = ("nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan")
 
@@ -55,10 +57,38 @@ def window_data(sku="WIN-001", u_value=3.2, *, cert_number="CGBM-2024-0001", exp
 
 def listed_product(supplier, reviewer, **kw):
     """A product taken through the whole lifecycle to `listed`."""
-    from catalog.services import products as svc
-
-    product = svc.create_product(supplier, window_data(**kw))
-    svc.submit_product(supplier, product.id)
-    svc.verify_product(reviewer, product.id)
-    svc.list_product(supplier, product.id)
+    product = edit.create_product(supplier, window_data(**kw))
+    lifecycle.submit_product(supplier, product.id)
+    lifecycle.verify_product(reviewer, product.id)
+    lifecycle.list_product(supplier, product.id)
     return db.session.get(type(product), product.id)
+
+
+def field_text(exc, name: str) -> str:
+    """A ServiceError's message for field `name`, in English (templates filled in)."""
+    from core.errors import render_message
+
+    return render_message(exc.fields[name])
+
+
+def notices_for(organisation_id: int) -> list:
+    """The notifications people of an organisation received, oldest first."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from core.models import Notification, User
+
+    return db.session.execute(select(Notification).join(User, User.id == Notification.user_id)
+                              .where(User.organisation_id == organisation_id)
+                              .order_by(Notification.id)).scalars().all()
+
+
+def notice_text(notification) -> str:
+    """A notification's text in English."""
+    from flask_babel import force_locale
+
+    from core.i18n import render_payload
+
+    with force_locale("en"):
+        return render_payload(notification.message)
+

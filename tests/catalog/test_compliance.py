@@ -4,19 +4,10 @@ import math
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from catalog.compliance import (
-    FIRE_CLASS_SCALE,
-    Evaluation,
-    Rule,
-    RuleError,
-    Value,
-    carbon_value,
-    evaluate,
-    evaluate_rule,
-    is_at_least_as_strict,
-    resolve_rules,
-    validate_rule,
-)
+from catalog.compliance import Evaluation, evaluate, evaluate_rule, resolve_rules
+from catalog.rule_validation import RuleError, validate_rule
+from catalog.rules import FIRE_CLASS_SCALE, Rule, Value, carbon_value
+from catalog.strictness import is_at_least_as_strict
 
 U_BASE = Rule("u_value", "<=", 4.0, "W/(m2.K)", "green")
 U_COLD_A = Rule("u_value", "<=", 3.0, "W/(m2.K)", "green", climate_zone="cold_a")

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import ValidationError
-from tests.catalog.product_helpers import reviewer_user, supplier_user, window_data
+from tests.catalog.product_helpers import field_text, reviewer_user, supplier_user, window_data
 from tests.factories import login
+from catalog.services import product_edit as edit
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -17,17 +18,17 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64
 
 
 @pytest.fixture
-def product(catalog, svc):
+def product(catalog):
     supplier = supplier_user()
-    return supplier, svc.create_product(supplier, window_data())
+    return supplier, edit.create_product(supplier, window_data())
 
 
 @pytest.mark.parametrize("content,expected", [(PDF, "application/pdf"), (PNG, "image/png"), (JPEG, "image/jpeg")])
-def test_accepted_types_are_detected_by_content_not_name(product, svc, content, expected, app):
-    from catalog.services.documents import document_path
+def test_accepted_types_are_detected_by_content_not_name(product, content, expected, app):
+    from core.documents import document_path
 
     supplier, p = product
-    doc = svc.attach_document(supplier, p.id, io.BytesIO(content), "misleading-name.txt", "certificate")
+    doc = edit.attach_document(supplier, p.id, io.BytesIO(content), "misleading-name.txt", "certificate")
     assert doc.content_type == expected
     path = document_path(doc)
     assert path.read_bytes() == content
@@ -36,34 +37,34 @@ def test_accepted_types_are_detected_by_content_not_name(product, svc, content, 
 
 
 @pytest.mark.parametrize("content", [b"MZ\x90\x00 an exe", b"<html><script>alert(1)</script>", b"GIF89a....", b"%PD"])
-def test_other_content_is_refused_even_with_a_pdf_name(product, svc, db, content):
-    from catalog.models.products import Document
+def test_other_content_is_refused_even_with_a_pdf_name(product, db, content):
+    from core.documents import Document
 
     supplier, p = product
     with pytest.raises(ValidationError) as err:
-        svc.attach_document(supplier, p.id, io.BytesIO(content), "certificate.pdf", "certificate")
-    assert "PDF, JPEG or PNG" in err.value.fields["file"]
+        edit.attach_document(supplier, p.id, io.BytesIO(content), "certificate.pdf", "certificate")
+    assert "PDF, JPEG or PNG" in field_text(err.value, "file")
     assert db.session.execute(select(func.count(Document.id))).scalar_one() == 0
 
 
-def test_empty_file_is_refused(product, svc):
+def test_empty_file_is_refused(product):
     supplier, p = product
     with pytest.raises(ValidationError) as err:
-        svc.attach_document(supplier, p.id, io.BytesIO(b""), "empty.pdf")
-    assert "empty" in err.value.fields["file"]
+        edit.attach_document(supplier, p.id, io.BytesIO(b""), "empty.pdf")
+    assert "empty" in field_text(err.value, "file")
 
 
-def test_size_cap_from_config(product, svc, app, db):
-    from catalog.models.products import Document
+def test_size_cap_from_config(product, app, db):
+    from core.documents import Document
 
     supplier, p = product
     old = app.config["MAX_DOCUMENT_BYTES"]
     app.config["MAX_DOCUMENT_BYTES"] = 1000
     try:
         with pytest.raises(ValidationError) as err:
-            svc.attach_document(supplier, p.id, io.BytesIO(PDF + b"0" * 1000), "big.pdf")
-        assert "too large" in err.value.fields["file"]
-        ok = svc.attach_document(supplier, p.id, io.BytesIO(PDF), "small.pdf")
+            edit.attach_document(supplier, p.id, io.BytesIO(PDF + b"0" * 1000), "big.pdf")
+        assert "too large" in field_text(err.value, "file")
+        ok = edit.attach_document(supplier, p.id, io.BytesIO(PDF), "small.pdf")
         assert ok.size == len(PDF)
     finally:
         app.config["MAX_DOCUMENT_BYTES"] = old
@@ -72,17 +73,18 @@ def test_size_cap_from_config(product, svc, app, db):
     assert leftovers == []
 
 
-def test_same_content_is_stored_once_and_linked_to_both_products(product, svc, db, app):
-    from catalog.models.products import Document, ProductDocument
-    from catalog.services.documents import document_path
+def test_same_content_is_stored_once_and_linked_to_both_products(product, db, app):
+    from catalog.models.products import ProductDocument
+    from core.documents import Document
+    from core.documents import document_path
 
     supplier, p = product
     other_supplier = supplier_user()
-    q = svc.create_product(other_supplier, window_data(sku="OTHER"))
-    first = svc.attach_document(supplier, p.id, io.BytesIO(PDF), "a.pdf", "certificate")
+    q = edit.create_product(other_supplier, window_data(sku="OTHER"))
+    first = edit.attach_document(supplier, p.id, io.BytesIO(PDF), "a.pdf", "certificate")
     mtime = os.stat(document_path(first)).st_mtime_ns
-    second = svc.attach_document(other_supplier, q.id, io.BytesIO(PDF), "b.pdf", "test_report")
-    again = svc.attach_document(supplier, p.id, io.BytesIO(PDF), "a-again.pdf", "certificate")
+    second = edit.attach_document(other_supplier, q.id, io.BytesIO(PDF), "b.pdf", "test_report")
+    again = edit.attach_document(supplier, p.id, io.BytesIO(PDF), "a-again.pdf", "certificate")
     assert first.id == second.id == again.id
     assert db.session.execute(select(func.count(Document.id))).scalar_one() == 1
     assert db.session.execute(select(func.count(ProductDocument.id))).scalar_one() == 2
@@ -90,12 +92,12 @@ def test_same_content_is_stored_once_and_linked_to_both_products(product, svc, d
     assert first.original_name == "a.pdf"
 
 
-def test_only_the_owner_may_attach(product, svc):
+def test_only_the_owner_may_attach(product):
     from core.errors import PermissionDenied
 
     _supplier, p = product
     with pytest.raises(PermissionDenied):
-        svc.attach_document(supplier_user(), p.id, io.BytesIO(PDF), "x.pdf")
+        edit.attach_document(supplier_user(), p.id, io.BytesIO(PDF), "x.pdf")
 
 
 def test_upload_through_the_editor_and_download_permissions(product, client, db):

@@ -10,7 +10,7 @@ from tests.catalog.import_helpers import csv_bytes, row, seed_catalog, supplier_
 from tests.factories import login
 
 from catalog.exporting import export_to_file, iter_csv, neutralise
-from catalog.importing import run_import
+from catalog.importing.runner import run_import
 from catalog.models.products import Product
 
 

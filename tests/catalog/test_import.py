@@ -11,7 +11,7 @@ from core.models import AuditEvent
 from tests.catalog.import_helpers import HEADER, csv_bytes, row, seed_catalog, supplier_and_user, xlsx_file
 from tests.factories import login, make_role_user
 
-from catalog.importing import run_import
+from catalog.importing.runner import run_import
 from catalog.models.products import Certificate, Product, ProductIndicatorValue, ProductVerdict
 
 
@@ -33,7 +33,7 @@ def _count(model=Product):
 
 
 def _issues(result):
-    return {(i.row, i.column): i.message for i in result.issues}
+    return {(i.row, i.column): i.text for i in result.issues}
 
 
 def test_good_csv_creates_products_with_evidence_and_verdicts(tmp_path, supplier):
@@ -100,8 +100,8 @@ def test_xlsx_imports(tmp_path, supplier):
 
 BAD_ROWS = [
     ({"category": "flying_carpets"}, "category", "Unknown category"),
-    ({"list_price": "-5"}, "list_price", "must not be negative"),
-    ({"list_price": "abc"}, "list_price", "Must be a number"),
+    ({"list_price": "-5"}, "list_price", "cannot be negative"),
+    ({"list_price": "abc"}, "list_price", "'abc' is not a number"),
     ({"list_price": "1.234"}, "list_price", "two decimal places"),
     ({"star_grade": "4"}, "star_grade", "between 1 and 3"),
     ({"expires_on": "2001-01-01"}, "expires_on", "after the issue date"),
@@ -169,7 +169,7 @@ def test_file_level_errors(tmp_path, supplier, content, words):
     p = tmp_path / "f.csv"
     p.write_bytes(content)
     result = run_import(str(p), org, user)
-    assert not result.ok and any(words in i.message for i in result.issues) and _count() == 0
+    assert not result.ok and any(words in i.text for i in result.issues) and _count() == 0
 
 
 def test_row_cap_refuses_200k_rows_before_writing(tmp_path, supplier):
@@ -180,14 +180,14 @@ def test_row_cap_refuses_200k_rows_before_writing(tmp_path, supplier):
         for i in range(200_000):
             fh.write(f"S{i},名{i},stone,1.00\n")
     result = run_import(str(p), org, user)
-    assert not result.ok and "more than 100,000 data rows" in result.issues[0].message
+    assert not result.ok and "more than 100,000 data rows" in result.issues[0].text
     assert _count() == 0
 
 
 def test_configurable_row_cap(tmp_path, supplier):
     org, user = supplier
     result = run_import(_file(tmp_path, [row(i) for i in range(6)]), org, user, max_rows=5, partial=True)
-    assert "more than 5 data rows" in result.issues[0].message and _count() == 0
+    assert "more than 5 data rows" in result.issues[0].text and _count() == 0
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -201,7 +201,7 @@ def test_cli_success_and_failure_exit_codes(app, tmp_path, supplier):
     bad = runner.invoke(args=["catalog", "import", _file(tmp_path, [row(2, list_price="-3"), row(3)], name="b.csv"),
                               "--supplier", org.credit_code])
     assert bad.exit_code == 1
-    assert "row 2, column list_price: The price must not be negative." in bad.output
+    assert "row 2, column list_price: The amount cannot be negative." in bad.output
     assert _count() == 1
     partial = runner.invoke(args=["catalog", "import", str(tmp_path / "b.csv"), "--supplier", org.credit_code, "--partial"])
     assert partial.exit_code == 1 and _count() == 2
@@ -285,3 +285,18 @@ def test_progress_page_while_running(app, client, supplier):
     finally:
         jobs._LIVE.pop(job.id, None)
     assert 'http-equiv="refresh"' in html and 'value="25"' in html and "250 / 1000" in html
+
+
+def test_row_problems_are_kept_as_templates_and_shown_in_the_readers_language(tmp_path, supplier):
+    from flask_babel import force_locale
+
+    from core.i18n import render_payload
+
+    org, user = supplier
+    result = run_import(_file(tmp_path, [row(1), row(1)]), org, user)
+    [(rownum, column, message)] = result.to_dict()["issues"]
+    assert (rownum, column) == (3, "sku")
+    assert message == {"key": "SKU %(sku)s appears again (first at row %(first)s)",
+                       "params": {"sku": "WIN-00001", "first": 2}}
+    with force_locale("zh_Hans"):
+        assert render_payload(message) == "SKU WIN-00001 重复出现（首次出现在第 2 行）"

@@ -1,7 +1,8 @@
 """Header checks and row mapping (pure)."""
 import pytest
 
-from catalog.importing.columns import Issue, clean_cell, parse_header, row_to_data
+from catalog.importing.columns import Issue, parse_header, row_to_data
+from core.tabular import clean_cell
 from tests.catalog.import_helpers import HEADER, row
 
 pytestmark = pytest.mark.pure
@@ -17,7 +18,7 @@ def test_good_header():
 
 def test_header_problems_all_reported():
     header, issues = parse_header(["sku", "name_zh", "prise", "ind:u_value[furlongs]", "ind:U-Value", "sku", "ind:a", "ind:a[mm]"])
-    texts = {(i.column, i.message) for i in issues}
+    texts = {(i.column, i.text) for i in issues}
     assert ("prise", "unknown column") in texts
     assert any(c == "ind:u_value[furlongs]" and "unknown unit 'furlongs'" in m for c, m in texts)
     assert any(c == "ind:U-Value" and "ind:<key>[<unit>]" in m for c, m in texts)

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from catalog.importing.readers import FileRejected, XlsxLimits, detect_encoding, open_table, read_all
+from core.tabular import FileRejected, XlsxLimits, detect_encoding, open_table, read_all
 from tests.catalog.import_helpers import HEADER, csv_bytes, row, xlsx_file
 
 pytestmark = pytest.mark.pure

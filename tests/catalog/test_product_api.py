@@ -32,7 +32,7 @@ def test_create_read_update_submit_roundtrip(catalog, client):
     resp = _json(client, "post", f"/api/v1/products/{pid}/submit", token)
     assert resp.status_code == 200 and resp.get_json()["status"] == "submitted"
     again = _json(client, "post", f"/api/v1/products/{pid}/submit", token)
-    assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "illegal_transition"
 
     mine = _json(client, "get", "/api/v1/products?mine=1", token).get_json()
     assert mine["total"] == 1 and mine["items"][0]["id"] == pid

@@ -10,16 +10,15 @@ class _App:
         self.config = {"EMBEDDED_SERVICES": embedded, "JOBS_BACKEND": backend}
 
 
-def test_enabled_rules(monkeypatch):
-    monkeypatch.delenv("PRODUCT_EXPIRY_DAILY", raising=False)
+def test_enabled_rules():
     assert product_schedule._enabled(_App())
     assert not product_schedule._enabled(_App(testing=True))
     assert not product_schedule._enabled(_App(embedded=False))
     assert not product_schedule._enabled(_App(backend="rq"))
-    monkeypatch.setenv("PRODUCT_EXPIRY_DAILY", "0")
-    assert not product_schedule._enabled(_App())
-    monkeypatch.setenv("PRODUCT_EXPIRY_DAILY", "1")
-    assert product_schedule._enabled(_App(testing=True))
+    off, on = _App(), _App(testing=True)
+    off.config["PRODUCT_EXPIRY_DAILY"], on.config["PRODUCT_EXPIRY_DAILY"] = False, True  # config.py reads the env
+    assert not product_schedule._enabled(off)
+    assert product_schedule._enabled(on)
 
 
 def test_loop_runs_the_job_and_stops(app, monkeypatch):

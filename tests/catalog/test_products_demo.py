@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from catalog.services.standards import today_cn
+from core.timeutil import today_cn
 from sqlalchemy import func, select
 
 
@@ -53,7 +53,7 @@ def test_demo_catalogue(app, db):
         select(func.count(ProductVerdict.id)).join(City).where(City.code == "nanjing", ProductVerdict.verdict == "pass")
     ).scalar_one()
     assert nanjing_pass > created / 2
-    from catalog.services.products import duplicate_certificate_numbers
+    from catalog.services.product_queries import duplicate_certificate_numbers
 
     assert len(duplicate_certificate_numbers()) == 2
     # Idempotent: a second run creates nothing.

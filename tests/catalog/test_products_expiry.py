@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from catalog.services.standards import today_cn
+from core.timeutil import today_cn
 import pytest
 from sqlalchemy import func, select
 
 from core.errors import PermissionDenied, ValidationError
-from core.models import AuditEvent, Notice
-from tests.catalog.product_helpers import listed_product, reviewer_user, supplier_user, window_data
+from core.models import AuditEvent
+from tests.catalog.product_helpers import (listed_product, notice_text, notices_for, reviewer_user, supplier_user,
+                                           window_data)
 from tests.factories import login
+from catalog.services import product_edit as edit
+from catalog.services import product_expiry as expiry
+from catalog.services import product_lifecycle as lifecycle
+from catalog.services import product_queries as queries
 
 
 def _fresh(db, product):
@@ -19,62 +24,62 @@ def _fresh(db, product):
 
 
 def _notices(db, org_id):
-    return db.session.execute(select(Notice).filter_by(organisation_id=org_id)).scalars().all()
+    return notices_for(org_id)
 
 
-def test_job_suspends_listed_products_with_expired_certificates_and_notifies(catalog, svc, db):
+def test_job_suspends_listed_products_with_expired_certificates_and_notifies(catalog, db):
     supplier, reviewer = supplier_user(), reviewer_user()
     soon = listed_product(supplier, reviewer, sku="SOON", cert_number="C-SOON", expires_in_days=10)
     later = listed_product(supplier, reviewer, sku="LATER", cert_number="C-LATER", expires_in_days=400)
     today = today_cn()
-    assert svc.suspend_expired_products(today) == 0
-    assert svc.suspend_expired_products(today + dt.timedelta(days=11)) == 1
+    assert expiry.suspend_expired_products(today) == 0
+    assert expiry.suspend_expired_products(today + dt.timedelta(days=11)) == 1
     soon, later = _fresh(db, soon), _fresh(db, later)
     assert soon.status == "suspended" and soon.suspension_kind == "certificate"
     assert "C-SOON" in soon.suspended_reason
     assert soon.certificates[0].status == "expired"
     assert later.status == "listed"
     notices = _notices(db, supplier.organisation_id)
-    assert len(notices) == 1 and notices[0].kind == "product_suspended" and "SOON" in notices[0].subject
+    assert len(notices) == 1 and notices[0].kind == "product_suspended" and "SOON" in notice_text(notices[0])
     assert db.session.execute(select(func.count(AuditEvent.id))
                               .where(AuditEvent.action == "product.auto_suspend")).scalar_one() == 1
     # Running the job again the same day changes nothing and sends no second notice.
-    assert svc.suspend_expired_products(today + dt.timedelta(days=11)) == 0
+    assert expiry.suspend_expired_products(today + dt.timedelta(days=11)) == 0
     assert len(_notices(db, supplier.organisation_id)) == 1
 
 
-def test_product_with_a_second_valid_certificate_stays_listed(catalog, svc, db):
+def test_product_with_a_second_valid_certificate_stays_listed(catalog, db):
     supplier, reviewer = supplier_user(), reviewer_user()
     product = listed_product(supplier, reviewer, cert_number="C-OLD", expires_in_days=5)
     # A renewal (new number) is added on a listed product: that is a change the reviewer must see.
-    svc.add_certificate(supplier, product.id, {"number": "C-NEW", "body": "CTC", "star_grade": 3,
+    edit.add_certificate(supplier, product.id, {"number": "C-NEW", "body": "CTC", "star_grade": 3,
                                                "issued_on": today_cn().isoformat(),
                                                "expires_on": (today_cn() + dt.timedelta(days=1800)).isoformat()})
     product = _fresh(db, product)
     assert product.status == "draft"
-    svc.submit_product(supplier, product.id)
-    svc.verify_product(reviewer, product.id)
-    svc.list_product(supplier, product.id)
-    assert svc.suspend_expired_products(today_cn() + dt.timedelta(days=30)) == 0
+    lifecycle.submit_product(supplier, product.id)
+    lifecycle.verify_product(reviewer, product.id)
+    lifecycle.list_product(supplier, product.id)
+    assert expiry.suspend_expired_products(today_cn() + dt.timedelta(days=30)) == 0
     assert _fresh(db, product).status == "listed"
 
 
-def test_check_on_read_shows_and_persists_suspension(catalog, svc, db, client):
+def test_check_on_read_shows_and_persists_suspension(catalog, db, client):
     supplier, reviewer = supplier_user(), reviewer_user()
     product = listed_product(supplier, reviewer, expires_in_days=3)
     later = today_cn() + dt.timedelta(days=4)
     # Before anything runs, the displayed status already counts the lapse.
-    assert svc.effective_status(product, later) == "suspended"
-    assert svc.effective_status(product, today_cn()) == "listed"
-    svc.enforce_expiry_on_read(product, later)
+    assert expiry.effective_status(product, later) == "suspended"
+    assert expiry.effective_status(product, today_cn()) == "listed"
+    expiry.enforce_expiry_on_read(product, later)
     product = _fresh(db, product)
     assert product.status == "suspended"
     assert len(_notices(db, supplier.organisation_id)) == 1
-    svc.enforce_expiry_on_read(product, later)  # second read: no second notice
+    expiry.enforce_expiry_on_read(product, later)  # second read: no second notice
     assert len(_notices(db, supplier.organisation_id)) == 1
 
 
-def test_public_page_read_suspends_expired_listed_product(catalog, svc, db, client):
+def test_public_page_read_suspends_expired_listed_product(catalog, db, client):
     from catalog.models.products import Certificate
 
     supplier, reviewer = supplier_user(), reviewer_user()
@@ -91,34 +96,34 @@ def test_public_page_read_suspends_expired_listed_product(catalog, svc, db, clie
     assert len(_notices(db, supplier.organisation_id)) == 1
 
 
-def test_revoked_certificate_suspends_product_and_only_reviewer_may_record_it(catalog, svc, db):
+def test_revoked_certificate_suspends_product_and_only_reviewer_may_record_it(catalog, db):
     supplier, reviewer = supplier_user(), reviewer_user()
     product = listed_product(supplier, reviewer)
     cert_id = product.certificates[0].id
     with pytest.raises(PermissionDenied):
-        svc.set_certificate_status(supplier, cert_id, "revoked")
-    svc.set_certificate_status(reviewer, cert_id, "revoked")
+        lifecycle.set_certificate_status(supplier, cert_id, "revoked")
+    lifecycle.set_certificate_status(reviewer, cert_id, "revoked")
     product = _fresh(db, product)
     assert product.status == "suspended" and "revoked" in product.suspended_reason
     assert product.certificates[0].changed_on == today_cn()
     assert [n.kind for n in _notices(db, supplier.organisation_id)] == ["product_suspended"]
     # Reinstating without a valid certificate is refused.
     with pytest.raises(ValidationError):
-        svc.reinstate_product(supplier, product.id)
-    svc.set_certificate_status(reviewer, cert_id, "valid")
-    assert svc.reinstate_product(supplier, product.id).status == "listed"
+        lifecycle.reinstate_product(supplier, product.id)
+    lifecycle.set_certificate_status(reviewer, cert_id, "valid")
+    assert lifecycle.reinstate_product(supplier, product.id).status == "listed"
 
 
-def test_reviewer_suspension_needs_reviewer_to_reinstate(catalog, svc, db):
+def test_reviewer_suspension_needs_reviewer_to_reinstate(catalog, db):
     supplier, reviewer = supplier_user(), reviewer_user()
     product = listed_product(supplier, reviewer)
-    svc.suspend_product(reviewer, product.id, "Complaint under investigation")
+    lifecycle.suspend_product(reviewer, product.id, "Complaint under investigation")
     with pytest.raises(PermissionDenied):
-        svc.reinstate_product(supplier, product.id)
-    assert svc.reinstate_product(reviewer, product.id).status == "listed"
+        lifecycle.reinstate_product(supplier, product.id)
+    assert lifecycle.reinstate_product(reviewer, product.id).status == "listed"
 
 
-def test_cli_expire_command(catalog, svc, db, app):
+def test_cli_expire_command(catalog, db, app):
     supplier, reviewer = supplier_user(), reviewer_user()
     listed_product(supplier, reviewer, expires_in_days=1)
     runner = app.test_cli_runner()
@@ -130,17 +135,17 @@ def test_cli_expire_command(catalog, svc, db, app):
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
 
 
-def test_suspended_status_shown_on_supplier_dashboard_notice(catalog, svc, db, client):
+def test_suspended_status_shown_on_supplier_dashboard_notice(catalog, db, client):
     supplier, reviewer = supplier_user(), reviewer_user()
     listed_product(supplier, reviewer, sku="DASH-1", expires_in_days=1)
-    svc.suspend_expired_products(today_cn() + dt.timedelta(days=5))
+    expiry.suspend_expired_products(today_cn() + dt.timedelta(days=5))
     login(client, supplier)
-    page = client.get("/home")
+    page = client.get("/notifications")
     assert page.status_code == 200
     assert "DASH-1" in page.get_data(as_text=True)
 
 
-def test_public_api_list_leaves_out_lapsed_products(catalog, svc, db, client):
+def test_public_api_list_leaves_out_lapsed_products(catalog, db, client):
     from catalog.models.products import Certificate
 
     supplier, reviewer = supplier_user(), reviewer_user()
@@ -151,17 +156,17 @@ def test_public_api_list_leaves_out_lapsed_products(catalog, svc, db, client):
     db.session.commit()
     ids = [p["id"] for p in client.get("/api/v1/products").get_json()["items"]]
     assert ids == [keep.id]
-    items, total = svc.public_products()
+    items, total = queries.public_products()
     assert total == 1 and items[0].id == keep.id
     # Reading it directly shows (and records) the suspension.
     assert client.get(f"/api/v1/products/{lapse.id}").get_json()["status"] == "suspended"
 
 
-def test_new_standard_version_and_refresh_verdicts_command(catalog, svc, db, app):
-    from catalog.services.standards import create_new_version
+def test_new_standard_version_and_refresh_verdicts_command(catalog, db, app):
+    from catalog.services.standard_versions import create_new_version
 
     supplier = supplier_user()
-    product = svc.create_product(supplier, window_data(u_value=3.2))
+    product = edit.create_product(supplier, window_data(u_value=3.2))
     pid = product.id
     assert {v.city.code: v.verdict for v in _fresh(db, product).verdicts}["nanjing"] == "pass"
     create_new_version("2025", today_cn(), rule_changes=[{
@@ -181,7 +186,7 @@ def test_new_standard_version_and_refresh_verdicts_command(catalog, svc, db, app
 
 
 @pytest.mark.postgres
-def test_concurrent_reads_suspend_once_with_one_notice(catalog, svc, db, app):
+def test_concurrent_reads_suspend_once_with_one_notice(catalog, db, app):
     """Two requests find the same lapsed product at once: one suspension, one notice, one audit event."""
     import threading
 
@@ -201,7 +206,7 @@ def test_concurrent_reads_suspend_once_with_one_notice(catalog, svc, db, app):
                 product = db.session.get(Product, pid)
                 assert product.status == "listed" and len(product.certificates) == 1
                 barrier.wait(timeout=10)
-                svc.enforce_expiry_on_read(product, later)
+                expiry.enforce_expiry_on_read(product, later)
                 db.session.remove()
         except Exception as exc:  # surfaced below
             errors.append(exc)

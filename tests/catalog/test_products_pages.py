@@ -4,12 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from catalog.services.standards import today_cn
+from core.timeutil import today_cn
 import pytest
 from sqlalchemy import select
 
 from tests.catalog.product_helpers import listed_product, reviewer_user, supplier_user, window_data
 from tests.factories import login, make_role_user
+from catalog.services import product_edit as edit
+from catalog.services import product_lifecycle as lifecycle
 
 
 def _form(**overrides):
@@ -74,17 +76,17 @@ def test_editor_form_level_errors(catalog, client):
     assert 'id="list_price-error"' in html and 'id="sku-error"' in html
 
 
-def test_supplier_cannot_open_another_suppliers_editor(catalog, client, svc):
-    product = svc.create_product(supplier_user(), window_data())
+def test_supplier_cannot_open_another_suppliers_editor(catalog, client):
+    product = edit.create_product(supplier_user(), window_data())
     login(client, supplier_user())
     assert client.get(f"/supplier/products/{product.id}/edit").status_code == 403
     assert client.post(f"/supplier/products/{product.id}/submit", data={}).status_code == 403
     assert client.get(f"/products/{product.id}").status_code == 403  # a draft is not public
 
 
-def test_edit_submit_and_review_through_the_pages(catalog, client, svc, db):
+def test_edit_submit_and_review_through_the_pages(catalog, client, db):
     supplier, reviewer = supplier_user(), reviewer_user()
-    product = svc.create_product(supplier, window_data())
+    product = edit.create_product(supplier, window_data())
     login(client, supplier)
     page = client.get(f"/supplier/products/{product.id}/edit").get_data(as_text=True)
     assert 'value="WIN-001"' in page and 'value="980.00"' in page
@@ -101,17 +103,17 @@ def test_edit_submit_and_review_through_the_pages(catalog, client, svc, db):
     assert db.session.get(type(product), product.id).status == "verified"
 
 
-def test_review_queue_shows_duplicate_certificate_flag(catalog, client, svc):
+def test_review_queue_shows_duplicate_certificate_flag(catalog, client):
     a, b = supplier_user(name_en="Alpha Windows"), supplier_user(name_en="Beta Windows")
-    pa = svc.create_product(a, window_data(sku="A-1", cert_number="DUP-99"))
-    svc.create_product(b, window_data(sku="B-1", cert_number="DUP-99"))
-    svc.submit_product(a, pa.id)
+    pa = edit.create_product(a, window_data(sku="A-1", cert_number="DUP-99"))
+    edit.create_product(b, window_data(sku="B-1", cert_number="DUP-99"))
+    lifecycle.submit_product(a, pa.id)
     login(client, reviewer_user())
     html = client.get("/review/products").get_data(as_text=True)
     assert "Duplicate certificate number" in html and "DUP-99" in html and "Beta Windows" in html
 
 
-def test_public_page_has_compliance_matrix_and_carbon_chart(catalog, client, svc, db):
+def test_public_page_has_compliance_matrix_and_carbon_chart(catalog, client, db):
     supplier, reviewer = supplier_user(), reviewer_user()
     product = listed_product(supplier, reviewer,
                              carbon={"declared_unit": "m2", "gwp_a1a3": 40.0, "program_operator": "CABR EPD"})
@@ -129,7 +131,7 @@ def test_public_page_has_compliance_matrix_and_carbon_chart(catalog, client, svc
     assert client.get(f"/products/{other.id}").status_code == 200
 
 
-def test_user_text_is_escaped(catalog, client, svc):
+def test_user_text_is_escaped(catalog, client):
     supplier, reviewer = supplier_user(), reviewer_user()
     product = listed_product(supplier, reviewer, description="<script>alert('x')</script>")
     html = client.get(f"/products/{product.id}").get_data(as_text=True)
@@ -144,16 +146,16 @@ def test_navigation_entries_by_role(catalog, client):
     assert "/review/products" in client.get("/home").get_data(as_text=True)
 
 
-def test_csrf_is_required_on_state_changes(catalog, client, svc, csrf_enabled):
+def test_csrf_is_required_on_state_changes(catalog, client, csrf_enabled):
     supplier = supplier_user()
-    product = svc.create_product(supplier, window_data())
+    product = edit.create_product(supplier, window_data())
     client.application.config["WTF_CSRF_ENABLED"] = False
     login(client, supplier)
     client.application.config["WTF_CSRF_ENABLED"] = True
     assert client.post(f"/supplier/products/{product.id}/submit", data={}).status_code == 400
 
 
-def test_reviewer_controls_on_public_page(catalog, client, svc, db):
+def test_reviewer_controls_on_public_page(catalog, client, db):
     supplier, reviewer = supplier_user(), reviewer_user()
     product = listed_product(supplier, reviewer)
     anonymous = client.get(f"/products/{product.id}").get_data(as_text=True)

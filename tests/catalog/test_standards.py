@@ -14,8 +14,15 @@ from tests.factories import api_token, auth_header, login, make_city, make_role_
 from catalog.models.standards import (
     Category, CategoryGroup, CategoryRequirement, ImmutableVersionError, IndicatorRule, StandardEdition, StandardVersion,
 )
+from catalog.services import standard_versions as versions
 from catalog.services import standards as svc
+from catalog.services.category_admin import update_category
 from catalog.standards_seed import seed_standards
+
+
+def admin_user():
+    return make_role_user(R.PLATFORM_ADMIN)
+
 
 CITIES = ("nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan")
 D2024 = dt.date(2024, 6, 1)
@@ -48,7 +55,7 @@ def test_seed_counts_and_idempotence(seeded):
 
 def test_seed_keeps_admin_edits(seeded):
     cat = svc.get_category("stone")
-    svc.update_category(cat.id, {"name_en": "Natural stone"})
+    update_category(cat.id, {"name_en": "Natural stone"}, actor=admin_user())
     seed_standards()
     db.session.commit()
     assert svc.get_category("stone").name_en == "Natural stone"
@@ -137,7 +144,7 @@ def test_create_new_version_copy_on_write(seeded):
     today = dt.date(2026, 3, 1)
     old = svc.current_version("2025", today)
     old_rules = {(r.key, r.scope): r.limit for r in svc.version_rules(old, svc.get_category("windows_doors"))}
-    new = svc.create_new_version(
+    new = versions.create_new_version(
         "2025", dt.date(2026, 4, 1), today=today, note="Qingdao tightens U",
         rule_changes=[{"category": "windows_doors", "key": "u_value", "city_code": "qingdao", "comparison": "<=",
                        "limit": 2.5, "unit": "W/(m2.K)", "kind": "green", "name_en": "Thermal transmittance U"},
@@ -177,16 +184,16 @@ def test_create_new_version_copy_on_write(seeded):
 ])
 def test_create_new_version_rejects_bad_input(seeded, kwargs, field):
     with pytest.raises(ValidationError) as exc:
-        svc.create_new_version("2025", today=dt.date(2026, 3, 1), **kwargs)
+        versions.create_new_version("2025", today=dt.date(2026, 3, 1), **kwargs)
     assert field in exc.value.fields
     assert db.session.scalar(select(func.count()).select_from(StandardVersion)) == 2
 
 
 def test_superseded_label_after_successor_takes_effect(seeded):
-    svc.create_new_version("2025", dt.date(2026, 4, 1), today=dt.date(2026, 3, 1),
+    versions.create_new_version("2025", dt.date(2026, 4, 1), today=dt.date(2026, 3, 1),
                            rule_changes=[{"category": "taps", "key": "flow_rate", "remove": True}])
-    assert svc.mark_superseded(dt.date(2026, 3, 15)) == 0
-    assert svc.mark_superseded(dt.date(2026, 4, 2)) == 1
+    assert versions.mark_superseded(dt.date(2026, 3, 15)) == 0
+    assert versions.mark_superseded(dt.date(2026, 4, 2)) == 1
     first = db.session.execute(select(StandardVersion).join(StandardEdition)
                                .where(StandardEdition.code == "2025", StandardVersion.number == 1)).unique().scalar_one()
     assert first.status == "superseded"
@@ -197,9 +204,9 @@ def test_superseded_label_after_successor_takes_effect(seeded):
 def test_update_category_validates_and_audits(seeded):
     cat = svc.get_category("stone")
     with pytest.raises(ValidationError) as exc:
-        svc.update_category(cat.id, {"name_en": "  ", "default_unit": "x" * 40})
+        update_category(cat.id, {"name_en": "  ", "default_unit": "x" * 40}, actor=admin_user())
     assert set(exc.value.fields) == {"name_en", "default_unit"}
-    svc.update_category(cat.id, {"name_zh": "天然石材", "default_unit": "m2"})
+    update_category(cat.id, {"name_zh": "天然石材", "default_unit": "m2"}, actor=admin_user())
     ev = db.session.execute(select(AuditEvent).where(AuditEvent.action == "category.update")).scalar_one()
     assert ev.before["name_zh"] == "石材" and ev.after["name_zh"] == "天然石材"
 
@@ -312,7 +319,7 @@ def test_cli_new_standard_version(app, seeded, tmp_path):
 
 def test_draft_version_is_editable_and_applies_only_once_published(seeded):
     today = dt.date(2026, 3, 1)
-    draft = svc.create_new_version("2025", dt.date(2026, 4, 1), today=today, publish=False,
+    draft = versions.create_new_version("2025", dt.date(2026, 4, 1), today=today, publish=False,
                                    rule_changes=[{"category": "taps", "key": "flow_rate", "comparison": "<=", "limit": 0.1,
                                                   "unit": "L/s", "kind": "green"}])
     assert draft.status == "draft"
@@ -322,11 +329,11 @@ def test_draft_version_is_editable_and_applies_only_once_published(seeded):
                                                           IndicatorRule.key == "flow_rate")).scalar_one()
     rule.limit = 0.11
     db.session.commit()
-    svc.publish_version(draft.id, today=today)
+    versions.publish_version(draft.id, today=today)
     v, taps = _u("taps", "qingdao", dt.date(2026, 5, 1))
     assert v.id == draft.id and taps["flow_rate"].limit == 0.11
     with pytest.raises(ValidationError):
-        svc.publish_version(draft.id, today=today)
+        versions.publish_version(draft.id, today=today)
     rule = db.session.get(IndicatorRule, rule.id)
     rule.limit = 0.5
     with pytest.raises(ImmutableVersionError):

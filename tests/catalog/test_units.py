@@ -63,7 +63,9 @@ def test_unknown_unit():
         units.convert(1, "furlong", "m")
     assert "furlong" in str(exc.value)
     assert not units.is_known("furlong")
-    assert units.try_convert(1, "furlong", "m") == (None, "unknown unit 'furlong'")
+    value, problem = units.try_convert(1, "furlong", "m")
+    assert value is None and str(problem) == "unknown unit 'furlong'"
+    assert (problem.template, problem.params) == ("unknown unit '%(unit)s'", {"unit": "furlong"})
 
 
 def test_celsius_is_not_rescaled_and_only_compatible_with_itself():

@@ -17,7 +17,9 @@ from tests.message_catalogue import translated_msgids
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "catalog", "procurement", "platform_app")
-BASE_ERRORS = {"ServiceError", "ValidationError", "PermissionDenied", "NotFound", "Conflict", "Unauthorized"}
+# unit_of_work(message) raises Conflict(message) on an IntegrityError.
+BASE_ERRORS = {"ServiceError", "ValidationError", "PermissionDenied", "NotFound", "Conflict", "Unauthorized",
+               "unit_of_work"}
 
 
 def _sources():

@@ -42,7 +42,7 @@ ROUTES = _collect_routes()
 def _url(rule, converters):
     url = rule
     for arg, conv in converters.items():
-        value = "999999" if conv in ("IntegerConverter", "NumberConverter") else "no-such-thing"
+        value = "999999" if "Integer" in conv or conv == "NumberConverter" else "no-such-thing"
         for pattern in (f"<int:{arg}>", f"<string:{arg}>", f"<path:{arg}>", f"<{arg}>", f"<uuid:{arg}>"):
             url = url.replace(pattern, value)
     return url

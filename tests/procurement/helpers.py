@@ -132,7 +132,7 @@ PROJECT_DATA = {"name": "No. 3 Primary School", "building_type": "school", "floo
 
 
 def new_project(world, **overrides):
-    from procurement.services.projects import create_project
+    from procurement.projects.services import create_project
 
     data = dict(PROJECT_DATA, **overrides)
     return create_project(world.purchaser, data, registered_on=dt.date(2026, 3, 1))
@@ -145,8 +145,8 @@ BUDGET = {"total_fen": 500_000_000, "green_share_bp": 4000,
 
 def project_in_design(world, **overrides):
     """A project whose budget is approved and which has moved to design."""
-    from procurement.services.budget import approve_budget, submit_budget
-    from procurement.services.transitions import request_transition
+    from procurement.budget.services import approve_budget, submit_budget
+    from procurement.machine.services import request_transition
 
     p = new_project(world, **overrides)
     submit_budget(world.purchaser, p.id, BUDGET)
@@ -160,3 +160,10 @@ def line(category_code="ready_mixed_concrete", **kw):
             "est_unit_price_fen": 50000}
     data.update(kw)
     return data
+
+
+def field_text(exc, field: str) -> str:
+    """A service error's field message in English (messages are templates with parameters)."""
+    from core.errors import render_message
+
+    return render_message(exc.fields[field])

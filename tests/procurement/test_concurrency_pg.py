@@ -6,11 +6,13 @@ import pytest
 
 from core.errors import Conflict
 from core.extensions import db
-from procurement.models import Budget, Project, ProjectRecord
-from procurement.services import budget as budget_svc
-from procurement.services import records as records_mod
-from procurement.services.records import verify_project
-from procurement.services.transitions import request_transition
+from procurement.budget import services as budget_svc
+from procurement.budget.models import Budget
+from procurement.machine.services import request_transition
+from procurement.projects.models import Project
+from procurement.records import services as records_mod
+from procurement.records.models import ProjectRecord
+from procurement.records.services import verify_project
 from tests.procurement.helpers import BUDGET, World, make_standard, new_project
 
 pytestmark = pytest.mark.postgres
@@ -31,8 +33,7 @@ def _race(app, monkeypatch, calls):
         barrier.wait()  # both transactions have begun; both now ask for the row lock
         return real_lock(project_id, **kw)
 
-    for mod in ("procurement.services.budget", "procurement.services.transitions"):
-        monkeypatch.setattr(f"{mod}.lock_project", lock_together)
+    monkeypatch.setattr("procurement.records.services.lock_project", lock_together)
     outcomes = [None] * len(calls)
 
     def run(i, fn):

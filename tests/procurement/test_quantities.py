@@ -1,9 +1,13 @@
-"""Purchase units, quantities, yuan, floor areas and percentages (pure parsing)."""
+"""Purchase units, quantities, yuan (core.money, as procurement uses it), floor areas and
+percentages (pure parsing)."""
 
 import pytest
 
-from procurement.quantities import (canonical_unit, format_bp, format_fen, format_quantity, line_total_fen,
-                                    parse_floor_area, parse_percent_bp, parse_quantity, parse_yuan)
+from core.money import MoneyError, format_fen, parse_yuan
+from procurement.quantities import (QuantityError, canonical_unit, format_bp, format_quantity, line_total_fen,
+                                    parse_floor_area, parse_percent_bp, parse_quantity)
+
+pytestmark = pytest.mark.pure
 
 
 @pytest.mark.parametrize("text,unit", [("m3", "m3"), ("M³", "m3"), ("立方米", "m3"), (" 方 ", "m3"), ("㎡", "m2"),
@@ -14,7 +18,7 @@ def test_unit_aliases(text, unit):
 
 @pytest.mark.parametrize("bad", ["furlong", "", None, "m4", "kg/m3"])
 def test_unknown_units(bad):
-    with pytest.raises(ValueError, match="unknown unit"):
+    with pytest.raises(QuantityError, match="Unknown unit"):
         canonical_unit(bad)
 
 
@@ -46,15 +50,17 @@ def test_yuan(text, fen):
 
 @pytest.mark.parametrize("bad", ["-1", "1.234", "abc", "", None, "1e5"])
 def test_bad_yuan(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(MoneyError):
         parse_yuan(bad)
 
 
 def test_yuan_limits():
     with pytest.raises(ValueError, match="greater than zero"):
         parse_yuan("0", allow_zero=False)
-    with pytest.raises(ValueError, match="implausibly"):
+    with pytest.raises(ValueError, match="too large"):
         parse_yuan("100000000000000")
+    with pytest.raises(ValueError, match="too large"):
+        parse_yuan("10.01", maximum=1000)
 
 
 def test_line_total_is_exact_and_rounds_half_up():
@@ -85,4 +91,15 @@ def test_percent_basis_points():
 
 
 def test_format_fen():
-    assert format_fen(123456) == "1,234.56" and format_fen(5) == "0.05" and format_fen(-150) == "-1.50"
+    assert format_fen(123456) == "¥1,234.56" and format_fen(5) == "¥0.05" and format_fen(-150) == "-¥1.50"
+    assert format_fen(123456, symbol=False) == "1,234.56"
+    assert format_fen(123456, symbol=False, grouping=False) == "1234.56"
+
+
+def test_errors_carry_translatable_templates():
+    with pytest.raises(QuantityError) as exc:
+        parse_quantity("lots")
+    assert exc.value.template == "The quantity “%(text)s” is not a number." and exc.value.params == {"text": "lots"}
+    with pytest.raises(MoneyError) as exc:
+        parse_yuan("abc")
+    assert exc.value.template == "'%(text)s' is not a number." and str(exc.value) == "'abc' is not a number."

@@ -83,6 +83,45 @@ def test_category_rename_reindexes_its_products(search_env, catalog):
     assert _ids(q="quasarite", viewer=ALL) == members
 
 
+def _rows_since(start):
+    return set(db.session.execute(select(SearchOutbox.entity_id).where(SearchOutbox.id > start)).scalars())
+
+
+def test_category_and_group_changes_enqueue_every_product_of_theirs(search_env, catalog):
+    """A rename of a category or of its group writes one outbox row per product in it (the group
+    expansion once imported a module that does not exist and quietly skipped)."""
+    from catalog.models import Category, CategoryGroup, Product
+
+    search_env.config["SEARCH_SYNC_MODE"] = "off"
+    group = db.session.execute(select(CategoryGroup).filter_by(code="envelope_concrete")).scalar_one()
+    in_group = set(db.session.execute(select(Product.id).join(Category, Product.category_id == Category.id)
+                                      .where(Category.group_id == group.id)).scalars())
+    assert in_group
+    start = db.session.execute(select(func.max(SearchOutbox.id))).scalar_one()
+    group.name_en = "Envelope, walls and concrete"
+    db.session.commit()
+    assert _rows_since(start) == in_group
+
+    cat = db.session.execute(select(Category).filter_by(code="waterproof_membranes")).scalar_one()
+    members = set(db.session.execute(select(Product.id).where(Product.category_id == cat.id)).scalars())
+    start = db.session.execute(select(func.max(SearchOutbox.id))).scalar_one()
+    db.session.execute(update(CategoryGroup).where(CategoryGroup.id == cat.group_id).values(name_zh="防水及密封"))
+    db.session.commit()  # a bulk UPDATE of the group is expanded too
+    assert _rows_since(start) == members
+
+
+def test_group_code_change_reaches_the_index(search_env, catalog):
+    from catalog.models import Category, CategoryGroup, Product
+
+    group = db.session.execute(select(CategoryGroup).filter_by(code="waterproof_sealing")).scalar_one()
+    members = set(db.session.execute(select(Product.id).join(Category, Product.category_id == Category.id)
+                                     .where(Category.group_id == group.id)).scalars())
+    group.code = "waterproofing"
+    db.session.commit()
+    assert _ids(groups=("waterproofing",), viewer=ALL) == members
+    assert not _ids(groups=("waterproof_sealing",), viewer=ALL)
+
+
 def test_supplier_rename_and_product_delete(search_env, catalog):
     from catalog.models import Product
 

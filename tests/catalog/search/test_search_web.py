@@ -246,3 +246,42 @@ def test_page_renders_in_chinese_with_autocomplete_hook(search_env, catalog, cli
     assert 'data-autocomplete-url="/api/v1/products/autocomplete"' in html
     assert 'src="/static/js/search-autocomplete.js"' in html
     assert "<script>" not in html.split("</head>")[1]  # no inline script (CSP)
+
+
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def test_errors_are_shown_translated_with_their_parameters(search_env, catalog, client):
+    page = client.get("/search?stars=4", headers=ZH)
+    assert page.status_code == 400
+    assert "参数“stars”必须在 1 到 3 之间。" in page.get_data(as_text=True)
+    page = client.get("/search?page=100000", headers=ZH).get_data(as_text=True)
+    assert "第 100000 页过深：每页 20 条时最多到第 500 页。" in page
+    ids = "&".join(f"id={p.id}" for p in catalog["products"][:5])
+    assert "一次最多对比 4 个产品。" in client.get("/search/compare?" + ids, headers=ZH).get_data(as_text=True)
+    # the API keeps English (stable text for clients)
+    err = _api(client, "stars=4").get_json()["error"]
+    assert err["message"] == "Parameter 'stars' must be between 1 and 3."
+    assert err["fields"] == {"stars": "out of range"}
+
+
+def test_chinese_result_list_has_no_english_labels(search_env, catalog, client):
+    html = client.get("/search?q=混凝土&per_page=50", headers=ZH).get_data(as_text=True)
+    assert 'data-testid="result-count"' in html
+    import re
+
+    for english in (r"engine \d+ ms", r"Fire class", r">\s*GWP [\d.]+ kg"):
+        assert not re.search(english, html), english
+
+
+def test_unavailable_engine_message_is_translated(search_env, client):
+    search_env.config["ELASTICSEARCH_URL"] = "http://127.0.0.1:9"
+    html = client.get("/search", headers=ZH).get_data(as_text=True)
+    assert "暂时无法连接搜索引擎。" in html
+
+
+def test_the_other_languages_name_shows_only_when_it_matched(search_env, catalog, client):
+    html = client.get("/search?per_page=100", headers=ZH).get_data(as_text=True)
+    assert "data-product-id=" in html and 'text-muted" lang="en"' not in html
+    html = client.get("/search?q=concrete&per_page=100", headers=ZH).get_data(as_text=True)
+    assert '<small class="text-muted" lang="en">' in html and "<mark>concrete</mark>" in html.lower()

@@ -1,0 +1,284 @@
+"""What other packages may ask the catalog: the one module they import instead of its models and
+services.
+
+Everything returned is plain data or read-only: frozen dataclasses (`CategoryInfo`,
+`VersionInfo`, `ProductOffer`, `catalog.rules.Rule`, `catalog.rules.Value`) and dicts. Nothing here
+writes. Dates are China calendar dates (`core.timeutil.today_cn()` when omitted).
+
+* categories: `find_category`, `categories`
+* demand standards: `version_in_force`, `current_version_of_edition`, `requirement_levels`,
+  `rules_for`, and the compliance engine's checks for a stricter (tightened) limit:
+  `check_tightening`, `typed_limit`, `tightened`, `describe_limit`, and names of code words (`label`)
+* products: `listed_passing_products`, `compliant_products`, `price_range`, `declared_values`,
+  `meets`, and stored `verdicts`
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import select
+
+from core.extensions import db
+from core.timeutil import today_cn
+
+from catalog import compliance, strictness
+from catalog.rules import PASS, Reason, Rule, Value  # noqa: F401  (the value types this interface returns)
+
+MANDATORY = "mandatory"
+OPTIONAL = "optional"
+
+
+# --------------------------------------------------------------------------- value objects
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    """A product category (`code` is stable; names for display)."""
+
+    id: int
+    code: str
+    name_en: str
+    name_zh: str
+    default_unit: str
+    group_id: int
+    position: int
+
+    @property
+    def name(self) -> str:
+        return self.name_en or self.name_zh
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A published version of a demand-standard edition."""
+
+    id: int
+    number: int
+    effective_from: dt.date
+    edition_id: int
+    edition_code: str
+    edition_title: str
+    optional_green_share_min: float | None
+
+
+@dataclass(frozen=True)
+class SupplierInfo:
+    id: int
+    name_en: str
+    name_zh: str
+
+
+@dataclass(frozen=True)
+class ProductOffer:
+    """A listed product as other packages see it, with its declared values (for `meets`)."""
+
+    id: int
+    sku: str
+    name_en: str
+    name_zh: str
+    unit: str
+    list_price_fen: int
+    category_id: int
+    supplier: SupplierInfo
+    values: Mapping[str, Value] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.name_en or self.name_zh
+
+
+def _category_info(c) -> CategoryInfo:
+    return CategoryInfo(id=c.id, code=c.code, name_en=c.name_en, name_zh=c.name_zh, default_unit=c.default_unit or "",
+                        group_id=c.group_id, position=c.position)
+
+
+def _version_info(v) -> VersionInfo | None:
+    if v is None:
+        return None
+    return VersionInfo(id=v.id, number=v.number, effective_from=v.effective_from, edition_id=v.edition_id,
+                       edition_code=v.edition.code, edition_title=v.edition.title,
+                       optional_green_share_min=v.edition.optional_green_share_min)
+
+
+def _id(ref) -> int:
+    """An id from an int or any object with `.id` (ORM row or one of the value objects above)."""
+    return ref if isinstance(ref, int) and not isinstance(ref, bool) else ref.id
+
+
+# --------------------------------------------------------------------------- categories
+
+
+def find_category(ref) -> CategoryInfo | None:
+    """A category by code, numeric id (int or digits) or None when there is no such category."""
+    from catalog.models.standards import Category
+
+    if ref is None or isinstance(ref, bool):
+        return None
+    if isinstance(ref, int):
+        found = db.session.get(Category, ref)
+    else:
+        text = str(ref).strip()
+        found = db.session.execute(select(Category).where(Category.code == text)).unique().scalar_one_or_none()
+        if found is None and text.isdigit():
+            found = db.session.get(Category, int(text))
+    return None if found is None else _category_info(found)
+
+
+def categories(ids: Iterable[int]) -> list[CategoryInfo]:
+    """The categories with these ids, in catalogue order (group, then position)."""
+    from catalog.models.standards import Category, CategoryGroup
+
+    ids = list(ids)
+    if not ids:
+        return []
+    rows = db.session.execute(select(Category).join(CategoryGroup).where(Category.id.in_(ids))
+                              .order_by(CategoryGroup.position, Category.position)).unique().scalars()
+    return [_category_info(c) for c in rows]
+
+
+# --------------------------------------------------------------------------- demand standards
+
+
+def version_in_force(on: dt.date | None = None) -> VersionInfo | None:
+    """The standard version in force on `on` (newest edition in force, its latest published
+    version), or None when no standard applies yet."""
+    from catalog.services.standards import applicable_version
+
+    return _version_info(applicable_version(at=on or today_cn()))
+
+
+def current_version_of_edition(edition, on: dt.date | None = None) -> VersionInfo | None:
+    """The published version of `edition` (id or object with `.id`) in force on `on`: later
+    corrections of an edition apply to everything fixed to it."""
+    from catalog.models.standards import StandardEdition
+    from catalog.services.standards import current_version
+
+    ed = db.session.get(StandardEdition, _id(edition))
+    return None if ed is None else _version_info(current_version(ed, on or today_cn()))
+
+
+def requirement_levels(version) -> dict[int, str]:
+    """`{category id: "mandatory" | "optional"}` under a standard version (id or object)."""
+    from catalog.models.standards import CategoryRequirement
+
+    rows = db.session.execute(select(CategoryRequirement.category_id, CategoryRequirement.requirement)
+                              .where(CategoryRequirement.version_id == _id(version))).all()
+    return {cid: req for cid, req in rows}
+
+
+def rules_for(category, city, *, edition=None, on: dt.date | None = None) -> list[Rule]:
+    """The rules for `category` in `city` (ids or objects with `.id`), resolved for the city
+    (city override > climate-zone override > base), under the version of `edition` in force on
+    `on` (default: the newest edition in force). One rule per indicator key; [] without a standard."""
+    from catalog.models.standards import StandardEdition
+    from catalog.services.standards import rules_for as _rules_for
+
+    ed = db.session.get(StandardEdition, _id(edition)) if edition is not None else None
+    _version, rules = _rules_for(_id(category), _id(city), at=on or today_cn(), edition=ed)
+    return list(rules)
+
+
+def check_tightening(rule: Rule, candidate_limit: Any, candidate_unit: str | None = None) -> tuple[bool, Reason]:
+    """Is `candidate_limit` (a designer's tightened limit) no looser than `rule`'s? `(ok, reason)`;
+    the reason is a translatable `Reason` (`str()` is English, `.localised()` the current locale).
+    Never raises on bad input: a bad candidate is simply not accepted."""
+    return strictness.is_at_least_as_strict(rule, candidate_limit, candidate_unit)
+
+
+def typed_limit(rule: Rule, value: Any) -> Any:
+    """`value` (text from a form or file) as the limit type of `rule`'s comparison (float for
+    `<=`/`>=`, list for `in`, bool for `bool`, text otherwise). ValueError/TypeError when it is not one."""
+    return strictness.typed_limit(rule, value)
+
+
+def tightened(rules: Iterable[Rule], limits: Mapping[str, Any]) -> list[Rule]:
+    """`rules` with the limits of `limits` (`{indicator key: limit}`) put in (read-only copies)."""
+    return [dataclasses.replace(r, limit=limits[r.key]) if r.key in limits else r for r in rules]
+
+
+def describe_limit(rule: Rule) -> str:
+    """The requirement in the current locale, e.g. `<= 3 W/(m2.K)`, `不低于 B1`."""
+    return rule.limit_reason().localised()
+
+
+def label(value, group: str) -> str:
+    """The translated name of a catalog code word: `group` is ``kind`` (rule kinds: green,
+    quality), ``requirement`` (mandatory, optional), ``climate_zone``, ``scope`` or ``document``."""
+    from catalog.labels import label as _label
+
+    return _label(value, group)
+
+
+# --------------------------------------------------------------------------- products
+
+
+def declared_values(product) -> dict[str, Value]:
+    """A product's declared values by indicator key (a `ProductOffer` carries them already)."""
+    if isinstance(product, ProductOffer):
+        return dict(product.values)
+    from catalog.services.verdicts import declared_values as _declared
+
+    return _declared(product)
+
+
+def listed_passing_products(city, category) -> list[ProductOffer]:
+    """Listed products of `category` whose stored verdict for `city` is pass, cheapest first."""
+    from sqlalchemy.orm import selectinload
+
+    from catalog.models.products import Product, ProductVerdict
+    from catalog.services.verdicts import declared_values as _declared
+
+    rows = db.session.execute(
+        select(Product).join(ProductVerdict, ProductVerdict.product_id == Product.id)
+        .where(Product.category_id == _id(category), Product.status == "listed",
+               ProductVerdict.city_id == _id(city), ProductVerdict.verdict == PASS)
+        .options(selectinload(Product.indicator_values), selectinload(Product.carbon_declarations))
+        .order_by(Product.list_price_fen, Product.id)).unique().scalars()
+    return [ProductOffer(id=p.id, sku=p.sku, name_en=p.name_en, name_zh=p.name_zh, unit=p.unit,
+                         list_price_fen=p.list_price_fen, category_id=p.category_id,
+                         supplier=SupplierInfo(p.supplier.id, p.supplier.name_en, p.supplier.name_zh),
+                         values=_declared(p)) for p in rows]
+
+
+def meets(rules: Iterable[Rule], product) -> bool:
+    """Do the product's declared values pass every rule? (No rules: nothing proves compliance, False.)"""
+    rules = list(rules)
+    if not rules:
+        return False
+    return compliance.evaluate(rules, declared_values(product)).verdict == PASS
+
+
+def compliant_products(city, category, rules: Iterable[Rule], *, limit: int | None = None,
+                       candidates: list[ProductOffer] | None = None) -> list[ProductOffer]:
+    """Listed products with a passing verdict in `city` that also meet `rules` (e.g. a bill line's
+    tightened rules), cheapest first. Pass `candidates` (from `listed_passing_products`) to reuse
+    one query for several lines of the same category."""
+    rules = list(rules)
+    if not rules:
+        return []
+    pool = candidates if candidates is not None else listed_passing_products(city, category)
+    out = []
+    for product in pool:
+        if meets(rules, product):
+            out.append(product)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
+def price_range(products: Iterable[ProductOffer]) -> tuple[int | None, int | None]:
+    """(lowest, highest) list price in fen, (None, None) for no products."""
+    prices = [p.list_price_fen for p in products]
+    return (min(prices), max(prices)) if prices else (None, None)
+
+
+def verdicts(product_id: int) -> dict[int, str]:
+    """`{city id: "pass" | "fail" | "incomplete"}`: a product's stored per-city verdicts."""
+    from catalog.models.products import ProductVerdict
+
+    rows = db.session.execute(select(ProductVerdict.city_id, ProductVerdict.verdict)
+                              .where(ProductVerdict.product_id == product_id)).all()
+    return {cid: v for cid, v in rows}

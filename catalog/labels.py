@@ -1,0 +1,31 @@
+"""Translated names of the catalog's code words: rule kinds and scopes, climate zones, version
+statuses, document kinds (product and certificate statuses are `core.i18n.TERMS`).
+
+Templates use the `catalog_label` filter (`{{ rule.kind|catalog_label('kind') }}`), registered
+by `catalog.register`; other packages ask `catalog.interface.label`.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+KINDS = {"green": _l("green"), "quality": _l("quality")}
+SCOPES = {"base": _l("base rule"), "climate_zone": _l("climate zone"), "city": _l("city rule")}
+CLIMATE_ZONES = {
+    "severe_cold_a": _l("severe cold A"), "severe_cold_b": _l("severe cold B"), "severe_cold_c": _l("severe cold C"),
+    "cold_a": _l("cold A"), "cold_b": _l("cold B"),
+    "hscw_a": _l("hot summer, cold winter A"), "hscw_b": _l("hot summer, cold winter B"),
+    "hsww_a": _l("hot summer, warm winter A"), "hsww_b": _l("hot summer, warm winter B"),
+    "mild_a": _l("mild A"), "mild_b": _l("mild B"),
+}
+VERSION_STATUSES = {"draft": _l("draft"), "in_force": _l("in force"), "superseded": _l("superseded")}
+DOCUMENT_KINDS = {"certificate": _l("certificate"), "test_report": _l("test report"), "other": _l("other")}
+REQUIREMENTS = {"mandatory": _l("mandatory"), "optional": _l("optional")}
+
+GROUPS = {"kind": KINDS, "scope": SCOPES, "climate_zone": CLIMATE_ZONES, "version": VERSION_STATUSES,
+          "document": DOCUMENT_KINDS, "requirement": REQUIREMENTS}
+
+
+def label(value, group: str) -> str:
+    """The translated name of `value` in `group` (the code itself when it has none)."""
+    found = GROUPS[group].get(value)
+    return str(found) if found is not None else ("" if value is None else str(value))

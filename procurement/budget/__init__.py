@@ -1,0 +1,1 @@
+"""The budget stage: submit, approve or return; its exit gate `budget_approved`."""

@@ -1,0 +1,1 @@
+"""Documents attached to a project (stored once in `core.documents`, pinned by the record chain)."""
