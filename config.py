@@ -3,6 +3,7 @@
 `Config` holds the embedded defaults (SQLite file, embedded search and payments);
 `ProductionConfig` refuses to start without a secret key and a real database.
 """
+import base64
 import os
 import secrets
 import tempfile
@@ -80,9 +81,23 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(10 * 1024 * 1024)))
     DOCUMENT_STORE = os.environ.get("DOCUMENT_STORE", str(INSTANCE_DIR / "documents"))
+    # Until the platform verifies a supplier firm, its product documents are capped (all its
+    # uploads together): so an unverified sign-up cannot fill the document store.
+    UNVERIFIED_SUPPLIER_UPLOAD_BYTES = int(os.environ.get("UNVERIFIED_SUPPLIER_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+    UNVERIFIED_SUPPLIER_UPLOAD_DOCUMENTS = int(os.environ.get("UNVERIFIED_SUPPLIER_UPLOAD_DOCUMENTS", "20"))
     # Bulk catalog import: uploaded files wait here for their job; larger files are refused.
     IMPORT_DIR = os.environ.get("IMPORT_DIR", str(INSTANCE_DIR / "imports"))
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+    # Cells per row of an import file (XLSX rows are checked while streaming, before parsing).
+    IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "1000"))
+
+    # Signed audit checkpoints (core.checkpoints): the Ed25519 signing key, base64 of a 32-byte
+    # seed. Unset: a dev key is generated in AUDIT_SIGNING_KEY_FILE (owner-only) on first use.
+    AUDIT_SIGNING_KEY = os.environ.get("AUDIT_SIGNING_KEY")
+    AUDIT_SIGNING_KEY_FILE = os.environ.get("AUDIT_SIGNING_KEY_FILE", str(INSTANCE_DIR / "audit-signing.key"))
+    # More trusted public keys (base64, comma-separated): old keys after a rotation, or the only
+    # keys of a verifier's machine that holds no private key.
+    AUDIT_PUBLIC_KEYS = os.environ.get("AUDIT_PUBLIC_KEYS", "")
 
     # Mail: an SMTP URL (smtp://user:password@host:port, smtps://..., ?starttls=1); unset in the
     # embedded default, where core.embedded starts a local SMTP sink and fills it in.
@@ -130,6 +145,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = True
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "rq")
+    AUDIT_SIGNING_KEY_FILE = os.environ.get("AUDIT_SIGNING_KEY_FILE")  # no generated dev key
 
     @classmethod
     def validate(cls):
@@ -156,6 +172,8 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     JOBS_BACKEND = "thread"
     MAIL_DELIVERY = "off"  # tests send explicitly, to an SMTP sink they start
+    AUDIT_SIGNING_KEY = base64.b64encode(secrets.token_bytes(32)).decode("ascii")  # this test run's own
+    AUDIT_SIGNING_KEY_FILE = None
     # Private to this test process: tests never read or clobber a running instance's record.
     EMBEDDED_STATE_FILE = str(Path(tempfile.gettempdir()) / f"gbm-test-embedded-{os.getpid()}.json")
 

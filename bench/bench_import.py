@@ -6,7 +6,9 @@
 
 The database is fresh (a temporary SQLite file, or a new PostgreSQL database that is dropped
 afterwards), migrated with the real migrations and seeded with the cities and standards. The
-import runs twice: first every SKU is new, then the same file again (every SKU an update).
+import runs three times: first every SKU is new ("create"), then the same file again (every row
+unchanged: skipped, "update"), then a file with the same SKUs and other values (every product
+changed, "change"; `--skip-change` leaves it out). The database size is printed after each run.
 Memory: peak RSS is sampled during the run and compared with the RSS after a small warm-up
 import, so the figure shows whether memory grows with the file.
 """
@@ -114,6 +116,17 @@ def _pg_database(url: str):
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+def _db_size(db) -> float:
+    """Size of the database in MiB (SQLite: pages in use; PostgreSQL: pg_database_size)."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            count = conn.execute(text("PRAGMA page_count")).scalar() - conn.execute(text("PRAGMA freelist_count")).scalar()
+            return count * conn.execute(text("PRAGMA page_size")).scalar() / 2**20
+        return conn.execute(text("SELECT pg_database_size(current_database())")).scalar() / 2**20
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000)
@@ -121,6 +134,7 @@ def main(argv=None) -> int:
     ap.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     ap.add_argument("--partial", action="store_true", help="chunked commits (--partial mode)")
     ap.add_argument("--skip-second", action="store_true", help="do not re-import (updates)")
+    ap.add_argument("--skip-change", action="store_true", help="do not import changed values for the same SKUs")
     ap.add_argument("--chunk-rows", type=int, default=500, help="rows per flush (and per commit with --partial)")
     args = ap.parse_args(argv)
 
@@ -178,6 +192,13 @@ def main(argv=None) -> int:
                   f"(generated in {gen_s:.1f} s)  mode: {'partial' if args.partial else 'all-or-nothing'}, "
                   f"{args.chunk_rows} rows per chunk; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
             runs = [("create", path)] + ([] if args.skip_second else [("update", path)])
+            if not args.skip_second and not args.skip_change:
+                changed = os.path.join(workdir, "changed.csv")
+                generate_csv(changed, args.rows, seed=8)  # same SKUs, other prices and values
+                if args.format == "xlsx":
+                    to_xlsx(changed, changed + ".xlsx")
+                    changed += ".xlsx"
+                runs.append(("change", changed))
             for label, p in runs:
                 sampler = PeakSampler()
                 sampler.start()
@@ -187,24 +208,29 @@ def main(argv=None) -> int:
                     if phase == "commit":  # peak while streaming rows, before the final commit
                         marks["before_commit"] = max(sampler.peak, rss_mb())
 
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 result = run_import(p, supplier, None, partial=args.partial, chunk_rows=args.chunk_rows,
                                     progress=progress)
-                elapsed = time.perf_counter() - t
+                elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
                 sampler.running = False
                 sampler.join()
                 if not result.ok:
                     print("import failed:", [str(i) for i in result.issues[:5]])
                     return 1
                 print(f"{label:>6}: {result.rows:,} rows in {elapsed:.1f} s = {result.rows / elapsed:,.0f} rows/s "
-                      f"(created {result.created:,}, updated {result.updated:,}); peak RSS {sampler.peak:.0f} MiB "
+                      f"(created {result.created:,}, updated {result.updated:,}, of which unchanged "
+                      f"{result.unchanged:,}); peak RSS {sampler.peak:.0f} MiB "
                       f"(+{sampler.peak - base_rss:.0f} MiB over {base_rss:.0f} MiB after a 1,000-row warm-up; "
-                      f"+{marks.get('before_commit', 0) - base_rss:.0f} MiB while streaming rows, before the final commit)")
+                      f"+{marks.get('before_commit', 0) - base_rss:.0f} MiB while streaming rows, before the final commit); "
+                      f"CPU of this process {cpu:.1f} s (the machine may be shared: load average "
+                      f"{os.getloadavg()[0]:.1f})")
                 tm = result.timings
-                rest = tm["total"] - sum(tm[k] for k in ("scan", "preload", "service", "flush", "commit"))
-                print(f"        time split: scan {tm['scan']:.1f} s, preload existing {tm['preload']:.1f} s, product service "
-                      f"(validate + build + verdicts) {tm['service']:.1f} s, flush {tm['flush']:.1f} s, "
-                      f"final audit + commit {tm['commit']:.1f} s, parsing and the rest {rest:.1f} s")
+                rest = tm["total"] - sum(tm[k] for k in ("scan", "check", "publish", "commit"))
+                print(f"        time split: scan {tm['scan']:.1f} s, check (validate + build + verdicts, no write "
+                      f"lock; of which loading existing products {tm['preload']:.1f} s) {tm['check']:.1f} s, "
+                      f"publish (database writes) {tm['publish']:.1f} s, final audit + commit {tm['commit']:.1f} s, "
+                      f"parsing and the rest {rest:.1f} s")
+                print(f"        database size: {_db_size(db):.1f} MiB")
             print(f"max RSS of the process (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
             db.session.remove()
             db.engine.dispose()

@@ -9,6 +9,8 @@ Builds a fresh database with the real migrations and the full demo seed (cities,
 * importing a bill of N lines in one transaction (lines/s),
 * running the design -> procurement gates over it (ms),
 * the design page's per-line product offers (ms),
+* the SQL statements and time of the design page, `GET /bom`, the project list and the project page
+  (the statement counts do not grow with the number of lines),
 * appending M records one use case (transaction) at a time (records/s),
 * `records verify` of that project's chain (records/s).
 """
@@ -19,6 +21,7 @@ import os
 import secrets
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -69,11 +72,13 @@ def run(url: str, n_lines: int, n_records: int) -> None:
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = url
         TESTING = False
+        WTF_CSRF_ENABLED = False  # the bench signs in through the login form
 
     app = create_app(BenchConfig)
     with app.app_context():
         from core import roles as R
-        from core.demo import seed_all
+        from catalog.interface import find_category
+        from core.demo import DEMO_PASSWORD, seed_all
         from core.extensions import db
         from procurement.budget import services as budget_svc
         from procurement.design import services as design_svc
@@ -96,8 +101,10 @@ def run(url: str, n_lines: int, n_records: int) -> None:
         request_transition(purchaser, p.id, to_stage="design", expected_stage="budget")
         cats = ["ready_mixed_concrete", "waterproof_membranes", "paper_faced_gypsum_board", "wall_coatings",
                 "masonry", "led_lighting", "windows_doors", "energy_saving_glass", "taps", "plastic_pipes"]
+        units = {code: find_category(code).default_unit for code in cats}  # each category's price unit
         rows = [{"_row": i + 2, "category": cats[i % len(cats)], "specification": f"Spec {i}",
-                 "quantity": f"{10 + i % 97}.5", "unit": "m2", "est_unit_price_fen": 1000 + i} for i in range(n_lines)]
+                 "quantity": f"{10 + i % 97}.5", "unit": units[cats[i % len(cats)]], "est_unit_price_fen": 1000 + i}
+                for i in range(n_lines)]
         t = time.perf_counter()
         design_svc.add_lines_bulk(purchaser, p.id, rows, source="bench")
         dt_import = time.perf_counter() - t
@@ -114,6 +121,8 @@ def run(url: str, n_lines: int, n_records: int) -> None:
         print(f"design page product offers for {len(lines)} lines: {(time.perf_counter() - t) * 1000:.0f} ms "
               f"({sum(1 for o in offers.values() if o['count'])} lines with products)")
 
+        pages(app, purchaser.email, DEMO_PASSWORD, p.id, n_lines)
+
         t = time.perf_counter()
         for i in range(n_records):
             update_project(purchaser, p.id, {"floor_area_m2": 150000 + i + 1})
@@ -128,6 +137,34 @@ def run(url: str, n_lines: int, n_records: int) -> None:
               f"({'intact' if result.ok else result.problem})")
         db.session.remove()
         db.engine.dispose()
+
+
+def pages(app, email: str, password: str, project_id: int, n_lines: int) -> None:
+    """SQL statements and time of the pages that show the bill (second request of each: warm)."""
+    from sqlalchemy import event
+
+    from core.extensions import db
+
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": password})
+    statements = []
+    me = threading.get_ident()
+
+    def count(*_args):  # this thread's requests only (the search outbox dispatcher runs beside them)
+        if threading.get_ident() == me:
+            statements.append(1)
+
+    for url in (f"/projects/{project_id}/design", f"/api/v1/projects/{project_id}/bom", "/projects",
+                f"/projects/{project_id}"):
+        client.get(url)
+        db.session.remove()
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        t = time.perf_counter()
+        status = client.get(url).status_code
+        elapsed = time.perf_counter() - t
+        event.remove(db.engine, "before_cursor_execute", count)
+        print(f"{url} with {n_lines} lines: {len(statements)} SQL statements, {elapsed * 1000:.0f} ms (HTTP {status})")
 
 
 if __name__ == "__main__":

@@ -27,16 +27,16 @@ def package_of(module: str) -> str | None:
     return None
 
 
-def module_name(path: Path) -> str:
-    rel = path.relative_to(ROOT).with_suffix("")
+def module_name(path: Path, root: Path = ROOT) -> str:
+    rel = path.relative_to(root).with_suffix("")
     parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
     return ".".join(parts)
 
 
-def imports_of(path: Path) -> set[str]:
+def imports_of(path: Path, root: Path = ROOT) -> set[str]:
     """Every absolute module a file imports (function-level imports included)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    here = module_name(path)
+    here = module_name(path, root)
     is_package = path.name == "__init__.py"
     found = set()
     for node in ast.walk(tree):
@@ -65,15 +65,16 @@ def source_files():
             yield ROOT / f"{name}.py"
 
 
-def graph():
-    """{(from_package, to_package): [importing modules]}"""
+def graph(extra: tuple[tuple[Path, Path], ...] = ()):
+    """{(from_package, to_package): [importing modules]}. `extra`: (file, root) pairs read as
+    if they were part of the tree (the tests' probes)."""
     edges = defaultdict(set)
-    for path in source_files():
-        src = package_of(module_name(path))
-        for target in imports_of(path):
+    for path, root in (*((p, ROOT) for p in source_files()), *extra):
+        src = package_of(module_name(path, root))
+        for target in imports_of(path, root):
             dst = package_of(target)
             if dst and src and dst != src:
-                edges[(src, dst)].add(module_name(path))
+                edges[(src, dst)].add(module_name(path, root))
     return edges
 
 

@@ -16,7 +16,7 @@ def register(app):
     `catalog.search.register`.)"""
     from flask_babel import lazy_gettext as _l
 
-    from core import nav, openapi
+    from core import nav, openapi, worklists
     from core import roles as R
     from core.demo import register_seeder
     from core.policy import register_policy
@@ -47,6 +47,7 @@ def register(app):
                        ("edit_categories", policy.can_edit_categories)):
         register_policy(app, name, rule)
     app.jinja_env.filters["catalog_label"] = labels.label
+    worklists.register(app, products_waiting)
 
     register_seeder(app, "standards", standards_seed.demo_seeder, order=10)
     register_seeder(app, "products", demo_products.seed_products, order=20)
@@ -59,3 +60,18 @@ def start_background(app):
     from catalog import product_schedule
 
     product_schedule.start(app)
+
+
+def products_waiting(user) -> list:
+    """Worklist of platform reviewers: products waiting for review (one count query)."""
+    from flask import url_for
+    from flask_babel import lazy_gettext as _l
+
+    from core.worklists import WorkItem
+
+    from catalog import policy
+    from catalog.services.product_queries import waiting_for_review
+
+    if not policy.can_review_product(user):
+        return []
+    return [WorkItem(_l("Products waiting for review"), waiting_for_review(), url_for("catalog.review_queue"))]

@@ -282,3 +282,62 @@ def verdicts(product_id: int) -> dict[int, str]:
     rows = db.session.execute(select(ProductVerdict.city_id, ProductVerdict.verdict)
                               .where(ProductVerdict.product_id == product_id)).all()
     return {cid: v for cid, v in rows}
+
+
+# --------------------------------------------------------------------------- batch lookups
+# For pages that show many bill lines at once: one query per kind of data, whatever the number
+# of lines, categories or products.
+
+
+def all_categories() -> list[CategoryInfo]:
+    """Every category, in catalogue order (one query)."""
+    from catalog.services.standards import list_categories
+
+    return [_category_info(c) for c in list_categories()]
+
+
+def rules_by_category(categories: Iterable, city, *, edition=None, on: dt.date | None = None) -> dict[int, list[Rule]]:
+    """`rules_for` of several categories (ids or objects with `.id`) at once: `{category id:
+    rules}`, resolved for `city` under the version of `edition` in force on `on` (one query for
+    the rules)."""
+    from catalog.models.standards import IndicatorRule, StandardEdition
+    from catalog.services.standards import applicable_version, get_city
+
+    ids = sorted({_id(c) for c in categories})
+    ed = db.session.get(StandardEdition, _id(edition)) if edition is not None else None
+    version = applicable_version(on or today_cn(), ed) if ids else None
+    if version is None:
+        return {cid: [] for cid in ids}
+    place = get_city(_id(city))
+    grouped: dict[int, list[Rule]] = {cid: [] for cid in ids}
+    for row in db.session.execute(select(IndicatorRule).where(IndicatorRule.version_id == version.id,
+                                                             IndicatorRule.category_id.in_(ids))
+                                  .order_by(IndicatorRule.position, IndicatorRule.id)).scalars():
+        grouped[row.category_id].append(row.to_rule())
+    return {cid: compliance.resolve_rules(rules, place.code, place.climate_zone) for cid, rules in grouped.items()}
+
+
+def listed_passing_products_by_category(city, categories: Iterable) -> dict[int, list[ProductOffer]]:
+    """`listed_passing_products` of several categories at once: `{category id: offers, cheapest
+    first}` (one query for the products, one each for their values and carbon declarations)."""
+    from sqlalchemy.orm import selectinload
+
+    from catalog.models.products import Product, ProductVerdict
+    from catalog.services.verdicts import declared_values as _declared
+
+    ids = sorted({_id(c) for c in categories})
+    out: dict[int, list[ProductOffer]] = {cid: [] for cid in ids}
+    if not ids:
+        return out
+    rows = db.session.execute(
+        select(Product).join(ProductVerdict, ProductVerdict.product_id == Product.id)
+        .where(Product.category_id.in_(ids), Product.status == "listed",
+               ProductVerdict.city_id == _id(city), ProductVerdict.verdict == PASS)
+        .options(selectinload(Product.indicator_values), selectinload(Product.carbon_declarations))
+        .order_by(Product.list_price_fen, Product.id)).unique().scalars()
+    for p in rows:
+        out[p.category_id].append(ProductOffer(
+            id=p.id, sku=p.sku, name_en=p.name_en, name_zh=p.name_zh, unit=p.unit, list_price_fen=p.list_price_fen,
+            category_id=p.category_id, supplier=SupplierInfo(p.supplier.id, p.supplier.name_en, p.supplier.name_zh),
+            values=_declared(p)))
+    return out

@@ -1,5 +1,6 @@
-"""`flask catalog expire` (the daily job suspending products whose certificate lapsed) and
-`flask catalog refresh-verdicts`; added to the `catalog` group by `catalog.cli.register`."""
+"""`flask catalog expire` (the daily job: suspend products whose certificate lapsed, warn about
+certificates expiring soon) and `flask catalog refresh-verdicts`; added to the `catalog` group by
+`catalog.cli.register`."""
 from __future__ import annotations
 
 
@@ -11,15 +12,22 @@ from core.timeutil import parse_date, today_cn
 @click.command("expire")
 @click.option("--today", default=None, help="Run as of this date (YYYY-MM-DD); default: today.")
 def expire_command(today):
-    """Suspend listed products without a valid certificate and notify their suppliers."""
-    from catalog.services.product_expiry import suspend_expired_products
+    """Suspend listed products without a valid certificate, warn about certificates expiring
+    within 30 days (once each), and notify the suppliers."""
+    from catalog.services.product_expiry import run_daily
 
     try:
         day = parse_date(today) if today else today_cn()
     except ValueError:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
-    count = suspend_expired_products(day)
-    click.echo(f"{count} product(s) suspended as of {day.isoformat()}.")
+    suspended, warned = run_daily(day)
+    click.echo(f"{_count(suspended, 'product', 'products')} suspended, "
+               f"{_count(warned, 'expiring certificate', 'expiring certificates')} warned about "
+               f"as of {day.isoformat()}.")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 @click.command("refresh-verdicts")
@@ -43,4 +51,4 @@ def refresh_verdicts_command(category):
             bar.update(done - bar.pos)
 
         count = refresh_all_verdicts(category_id=category_id, progress=progress)
-    click.echo(f"{count} product(s) evaluated.")
+    click.echo(f"{_count(count, 'product', 'products')} evaluated.")

@@ -23,7 +23,7 @@ def _enabled(app) -> bool:
 
 
 def _loop(app, stop: threading.Event) -> None:
-    from catalog.services.product_expiry import suspend_expired_products
+    from catalog.services.product_expiry import run_daily
     from core.extensions import db
 
     delay = FIRST_RUN_DELAY
@@ -31,9 +31,8 @@ def _loop(app, stop: threading.Event) -> None:
         delay = INTERVAL
         with app.app_context():
             try:
-                count = suspend_expired_products()
-                if count:
-                    log.info("certificate expiry: %d product(s) suspended", count)
+                suspended, warned = run_daily()
+                log.info("certificate expiry: %d suspended, %d expiring certificates warned about", suspended, warned)
             except Exception:  # a missing table on a fresh database, a locked SQLite file...
                 log.exception("certificate expiry job failed; will retry tomorrow")
             finally:

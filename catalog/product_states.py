@@ -7,7 +7,8 @@
       |                  v                                       v  or a reviewer suspends
       +------------- rejected (edit, resubmit)               suspended --reinstate--> listed
 
-    submitted / verified / listed --reopen--> draft   (a supplier changed what a reviewer checked)
+    submitted / verified / listed / suspended --reopen--> draft
+        (a supplier changed what a reviewer checked: values, certificates, reports, documents)
 
 Use cases check a move before they change anything (`PRODUCT.check`, a 409 with the current
 status) and apply it with `PRODUCT.apply(Product, id, action, ...)`: one conditional
@@ -26,8 +27,9 @@ PRODUCT_STATUSES = (DRAFT, SUBMITTED, VERIFIED, LISTED, SUSPENDED, REJECTED)
 PUBLIC_STATUSES = (LISTED, SUSPENDED)
 #: Statuses whose certificates the expiry job watches.
 WATCHED_STATUSES = (LISTED, VERIFIED)
-#: Statuses a reviewer has checked: changing what was checked reopens the product.
-REVIEWED_STATUSES = (SUBMITTED, VERIFIED, LISTED)
+#: Statuses a reviewer has checked: changing what was checked (indicator values, category, any
+#: evidence) reopens the product, so no unreviewed evidence is ever public (issue 9, item 7).
+REVIEWED_STATUSES = (SUBMITTED, VERIFIED, LISTED, SUSPENDED)
 
 #: A certificate's status as the certification body decided it (`expired` also by date).
 CERTIFICATE_STATUSES = ("valid", "suspended", "revoked", "expired")
@@ -40,4 +42,14 @@ PRODUCT = StateMachine("product", PRODUCT_STATUSES, [
     Move("suspend", WATCHED_STATUSES, SUSPENDED),
     Move("reinstate", (SUSPENDED,), LISTED),
     Move("reopen", REVIEWED_STATUSES, DRAFT),
+])
+
+#: A certificate's status: a reviewer records the certification body's decision (the action is
+#: named after the status it leads to), the daily job expires it. A decision is applied only if
+#: the certificate still has the status the reviewer decided on (see `set_certificate_status`).
+CERTIFICATE = StateMachine("certificate", CERTIFICATE_STATUSES, [
+    Move("valid", ("suspended", "revoked"), "valid"),
+    Move("suspended", ("valid",), "suspended"),
+    Move("revoked", ("valid", "suspended"), "revoked"),
+    Move("expired", ("valid", "suspended"), "expired"),
 ])

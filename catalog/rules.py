@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,19 +219,66 @@ def with_unit(number: float, unit: str) -> str:
 # --------------------------------------------------------------------------- carbon
 
 
-def carbon_value(gwp_a1a3: float | None, declared_unit: str | None, key: str = "gwp_a1a3") -> Value:
-    """Turn an openEPD-style declaration (kg CO2e per declared unit) into a :class:`Value`.
+@dataclass(frozen=True)
+class DeclaredUnit:
+    """An EPD's declared unit (``"1 m2"``, ``"m2"``, ``"1000 kg"``, ``"1 t"``, ``"piece"``): how much
+    of which unit the declared GWP is for. ``dimension`` and ``factor`` (one ``unit`` in the
+    dimension's base unit) come from :mod:`catalog.units`; for a unit it does not know they are
+    None and 1, and ``unit`` is the text as given (compared literally)."""
 
-    ``declared_unit`` may be ``"t"``, ``"1 t"``, ``"m2"``, ``"1 m3"``...; the resulting unit is
-    ``kg CO2e/<unit>`` so rules in t CO2e/t or kg CO2e/m2 convert automatically.
-    """
-    du = (declared_unit or "").strip()
+    quantity: float
+    unit: str
+    dimension: str | None
+    factor: float
+
+    @property
+    def base_amount(self) -> float:
+        """The declared amount in the dimension's base unit (``1 t`` -> 1000 kg)."""
+        return self.quantity * self.factor
+
+    def comparable_with(self, other: "DeclaredUnit") -> bool:
+        if self.dimension is not None or other.dimension is not None:
+            return self.dimension == other.dimension
+        return self.unit.casefold() == other.unit.casefold()
+
+    def label(self) -> str:
+        """As people write it: ``1 m2``, ``1000 kg``."""
+        return f"{fmt_number(self.quantity)} {self.unit}".strip()
+
+
+def declared_unit(text: str | None) -> DeclaredUnit:
+    """Parse a declared unit; a leading number is the quantity (default 1)."""
+    from catalog import units as _units
+
+    du = " ".join((text or "").split())
+    qty = 1.0
     parts = du.split(None, 1)
     if len(parts) == 2 and as_number(parts[0]) is not None:
-        qty = as_number(parts[0]) or 1.0
-        du = parts[1]
-        if gwp_a1a3 is not None and qty not in (0.0, 1.0):
-            gwp_a1a3 = gwp_a1a3 / qty
+        qty, du = as_number(parts[0]), parts[1]
+    else:  # "1m2", "1000kg"
+        glued = re.match(r"^(\d+(?:\.\d+)?)\s*(\D.*)$", du)
+        if glued:
+            qty, du = float(glued.group(1)), glued.group(2).strip()
+    if qty <= 0:
+        qty = 1.0
     if du in ("kg", "1kg"):
         du = "kg"
-    return Value(key, gwp_a1a3, f"kg CO2e/{du}" if du else "kg CO2e")
+    try:
+        spec = _units.parse_unit(du) if du else None
+    except _units.UnknownUnit:
+        spec = None
+    if spec is None:
+        return DeclaredUnit(qty, du, None, 1.0)
+    return DeclaredUnit(qty, spec.symbol or du, spec.dimension, spec.factor)
+
+
+def carbon_value(gwp_a1a3: float | None, declared_unit_text: str | None, key: str = "gwp_a1a3") -> Value:
+    """Turn an openEPD-style declaration (kg CO2e per declared unit) into a :class:`Value`.
+
+    ``declared_unit_text`` may be ``"t"``, ``"1 t"``, ``"m2"``, ``"1 m3"``...; the resulting unit is
+    ``kg CO2e/<unit>`` so rules in t CO2e/t or kg CO2e/m2 convert automatically.
+    """
+    du = declared_unit(declared_unit_text)
+    if gwp_a1a3 is not None and du.quantity != 1.0:
+        gwp_a1a3 = gwp_a1a3 / du.quantity
+    return Value(key, gwp_a1a3, f"kg CO2e/{du.unit}" if du.unit else "kg CO2e")

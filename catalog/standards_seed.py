@@ -31,7 +31,8 @@ from catalog.rule_validation import rule_from_data, scope_of, validate_rule
 
 DATA_DIR = Path(__file__).resolve().parent / "standards_data"
 # The seed files' version note, marked for translation: pages show notes through gettext.
-SEED_NOTE = N_("Seeded from DOMAIN.md section 4; limits marked L are configurable defaults, not law.")
+# (Migration 0011 rewrites the older, developer-facing note of databases seeded before.)
+SEED_NOTE = N_("First version on the platform. Limits marked as platform defaults can be tightened in a later version.")
 STANDARD_FILES = ("standard-2022.json", "standard-2025.json")
 
 

@@ -11,7 +11,8 @@ def register(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from core import account_views  # noqa: F401  (routes on core.views.bp)
-    from core import audit, health, mail, nav, openapi, policy, roles, web, worklists
+    from core import documents, models  # noqa: F401  (core's tables, whatever else is wired)
+    from core import audit, checkpoint_views, health, mail, nav, openapi, policy, roles, web, worklists
     from core.api import OPENAPI
     from core.api import bp as api_bp
     from core.api import init_api
@@ -35,6 +36,7 @@ def register(app) -> None:
     nav.add(app, "core.mail_outbox", _l("Mail"), roles=(roles.PLATFORM_ADMIN,), order=92)
     web.install(app)
     audit.install()
+    checkpoint_views.register(app)  # public signed checkpoints: /integrity/checkpoints/...
     mail.install()
     health.register(app, "mail", mail.health)
     worklists.register(app, worklists.suppliers_waiting)

@@ -37,32 +37,35 @@ def forgot_password():
     return render_template("core/password_forgot.html", form=form), (400 if form.is_submitted() else 200)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def reset_password(token):
+def _set_password_page(token, use_token, *, title, lead, done):
+    """A page where the holder of an e-mailed link sets a password (`use_token(token, password)`)."""
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            people.reset_password(token, form.password.data)
+            use_token(token, form.password.data)
         except ServiceError as exc:
             apply_form_errors(form, exc)
-            return render_template("core/password_reset.html", form=form), exc.status
-        flash(_("Your password is set. Sign in with it; you were signed out everywhere."), "success")
+            return render_template("core/set_password.html", form=form, title=title, lead=lead), exc.status
+        flash(done, "success")
         return redirect(url_for("core.login"))
-    return render_template("core/password_reset.html", form=form), (400 if form.is_submitted() else 200)
+    return render_template("core/set_password.html", form=form, title=title, lead=lead), \
+        (400 if form.is_submitted() else 200)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    return _set_password_page(
+        token, people.reset_password, title=_("Set a new password"),
+        lead=_("Setting a new password signs you out on every device."),
+        done=_("Your password is set. Sign in with it; you were signed out everywhere."))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token):
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            people.accept_invitation(token, form.password.data)
-        except ServiceError as exc:
-            apply_form_errors(form, exc)
-            return render_template("core/invitation.html", form=form), exc.status
-        flash(_("Welcome. Your account is ready: sign in with your email and new password."), "success")
-        return redirect(url_for("core.login"))
-    return render_template("core/invitation.html", form=form), (400 if form.is_submitted() else 200)
+    return _set_password_page(
+        token, people.accept_invitation, title=_("Accept your invitation"),
+        lead=_("Choose the password of your new account. You sign in with the email address the invitation was sent to."),
+        done=_("Welcome. Your account is ready: sign in with your email and new password."))
 
 
 def _role_choices(organisation):

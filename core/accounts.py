@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from core import audit, notifications, policy, sessions, uscc
 from core import roles as R
 from core.errors import NotFound, PermissionDenied, ValidationError
+from core.documents import store_document
 from core.mail import queue_mail
 from core.i18n import N_
 from core.extensions import db
@@ -59,7 +60,7 @@ def change_password(user, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password or ""):
         raise ValidationError(N_("Please correct the marked fields."),
                               {"current_password": N_("The current password is not correct.")})
-    _check_password(new_password)
+    check_password_strength(new_password)
     with unit_of_work():
         user.password_hash = hash_password(new_password)
         ended = sessions.revoke_all(user.id)
@@ -67,19 +68,21 @@ def change_password(user, current_password: str, new_password: str) -> None:
         audit.record("auth.password_change", user, after={"sessions_ended": ended}, actor=user)
 
 
-def _check_password(password: str) -> None:
+def check_password_strength(password: str) -> None:
+    """Refuse a password shorter than MIN_PASSWORD_LENGTH (field `password`)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(N_("The password is too short."), {"password": (N_("Use at least %(n)s characters."), {"n": MIN_PASSWORD_LENGTH})})
 
 
 def register_supplier(*, credit_code: str, name_en: str, name_zh: str, address: str, contact_name: str,
-                      email: str, password: str) -> User | None:
+                      email: str, password: str, licence=None, licence_name: str = "") -> User | None:
     """A supplier firm registers itself and its first user (its administrator); it then waits
     for verification.
 
     The page says the same whether or not the email or the credit code is already registered,
     so nobody can probe who has an account; the detail goes to the email address given (which
-    only its owner reads). Returns the new user, or None when nothing was created."""
+    only its owner reads). `licence` is the business licence file (a binary stream), stored with
+    the registration for the reviewers. Returns the new user, or None when nothing was created."""
     fields = {}
     try:
         credit_code = uscc.validate(credit_code)
@@ -92,6 +95,8 @@ def register_supplier(*, credit_code: str, name_en: str, name_zh: str, address: 
         fields["name_zh"] = N_("Give the firm's registered name.")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         fields["password"] = (N_("Use at least %(n)s characters."), {"n": MIN_PASSWORD_LENGTH})
+    if licence is None:
+        fields["licence"] = N_("Upload the firm's business licence.")
     if fields:
         raise ValidationError(N_("Please correct the marked fields."), fields)
     email_taken = db.session.execute(db.select(User.id).filter_by(email=email)).first() is not None
@@ -112,8 +117,11 @@ def register_supplier(*, credit_code: str, name_en: str, name_zh: str, address: 
                          after={"email_taken": email_taken, "firm_taken": firm_taken}, actor=None)
         return None
     with unit_of_work(N_("This firm or email is already registered.")):
+        document = store_document(licence, licence_name or "licence", field="licence")
+        db.session.flush()
         org = Organisation(kind=R.ORG_SUPPLIER, name_en=(name_en or name_zh).strip(), name_zh=(name_zh or name_en).strip(),
-                           credit_code=credit_code, address=(address or "").strip(), status="pending")
+                           credit_code=credit_code, address=(address or "").strip(), status="pending",
+                           licence_document_id=document.id)
         db.session.add(org)
         db.session.flush()
         user = User(email=email, name=(contact_name or "").strip() or email, password_hash=hash_password(password),
@@ -169,7 +177,7 @@ def create_user(org: Organisation, *, email: str, name: str, password: str, role
     from core.people import clean_roles
 
     roles = clean_roles(org, roles)
-    _check_password(password)
+    check_password_strength(password)
     email = normalise_email(email)
     with unit_of_work(N_("This email already has an account.")):
         user = User(email=email, name=name, password_hash=hash_password(password), organisation_id=org.id,

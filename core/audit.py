@@ -1,16 +1,22 @@
 """Append-only, hash-chained audit trail.
 
-Each event stores the hash of the previous one; `verify_chain` recomputes every hash and
-names the first event that does not fit, so an altered, deleted or reordered row is found.
+Each event stores the hash of the previous one; `check_chain` recomputes every hash and names
+the first event that does not fit, so an altered, deleted or reordered row is found. The head
+row (`audit_chain_head`) names the last event, so a removed tail is found while the row is there
+and its absence is a finding whenever events exist. What a database writer could still do
+unseen (truncate the tail together with the head row, empty both, or rewrite every hash) is
+caught by signed checkpoints (`core.checkpoints`): `check_chain` holds the chain to each
+checkpoint's (seq, head hash) as an `Anchor`.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask import g, has_request_context
-from sqlalchemy import event, select, update
+from sqlalchemy import Index, event, select, update
 from sqlalchemy.orm import Session
 
 from core import hashchain
@@ -19,6 +25,10 @@ from core.models import AuditChainHead, AuditEvent
 from core.timeutil import utcnow
 
 GENESIS_HASH = hashchain.GENESIS_HASH
+
+# Events of one object are looked up by (type, id): `flask records verify` asks the trail which
+# records it holds for a project. Declared with the code that needs it (migration 0009).
+OBJECT_INDEX = Index("ix_audit_events_object", AuditEvent.object_type, AuditEvent.object_id)
 
 
 def _default(value):
@@ -65,7 +75,7 @@ def _normalise_time(ev: AuditEvent) -> None:
     ev.created_at = ev.created_at.replace(microsecond=0)
 
 
-def _lock_head():
+def lock_head():
     """Lock the chain head row for this transaction (creating it on first use)."""
     session = db.session
     head = session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).scalar_one_or_none()
@@ -108,7 +118,7 @@ def record(action, obj=None, *, object_type=None, object_id=None, before=None, a
                 db.session.flush()
             object_id = getattr(obj, "id", None)
     actor = _current_actor(actor)
-    head = _lock_head()
+    head = lock_head()
     ev = AuditEvent(
         seq=head.last_seq + 1,
         created_at=utcnow(),
@@ -130,37 +140,99 @@ def record(action, obj=None, *, object_type=None, object_id=None, before=None, a
     return ev
 
 
-def verify_chain(batch_size: int = 5000):
-    """Check the whole chain. Returns (ok, message, count).
+@dataclass(frozen=True)
+class Anchor:
+    """A (seq, hash) the chain must still contain: a signed checkpoint (`core.checkpoints`)."""
 
-    The message names the first broken event (by seq and id) when the chain is not intact.
+    seq: int
+    head_hash: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What :func:`check_chain` found: ``ok`` or the first problem (``message``), the number of
+    events checked, the last intact (seq, hash) and how many anchors the chain was held to."""
+
+    ok: bool
+    message: str
+    count: int
+    last_seq: int
+    last_hash: str
+    anchors: int = 0
+
+
+_CHAIN_COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.created_at, AuditEvent.actor_id,
+                  AuditEvent.actor_org_id, AuditEvent.action, AuditEvent.object_type, AuditEvent.object_id,
+                  AuditEvent.before, AuditEvent.after, AuditEvent.request_id, AuditEvent.prev_hash, AuditEvent.hash)
+
+
+def check_chain(anchors=(), *, start_seq: int = 0, start_hash: str = GENESIS_HASH,
+                batch_size: int = 5000) -> ChainReport:
+    """Check the chain from ``start_seq + 1`` (whose predecessor hash is ``start_hash``) to its end.
+
+    Finds, in sequence order, the first: missing event (gap), broken link, altered event, anchor
+    (signed checkpoint) whose event now has another hash (the chain was rewritten) or lies past
+    the end (events were removed), and a chain head row that is missing while events exist or
+    does not match the last event (a removed tail).
     """
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    count = 0
-    last_id = 0
+    by_seq: dict[int, list[Anchor]] = {}
+    for a in anchors:
+        by_seq.setdefault(int(a.seq), []).append(a)
+    expected_prev, expected_seq, count = start_hash, start_seq + 1, 0
+
+    def report(ok, message):
+        return ChainReport(ok, message, count, expected_seq - 1, expected_prev, len(anchors))
+
+    for a in by_seq.pop(0, []):
+        if a.head_hash != GENESIS_HASH:
+            return report(False, f"{a.label} (seq 0) does not name the chain's start")
     while True:
         rows = db.session.execute(
-            select(AuditEvent).where(AuditEvent.seq >= expected_seq).order_by(AuditEvent.seq).limit(batch_size)
-        ).scalars().all()
+            select(*_CHAIN_COLUMNS).where(AuditEvent.seq >= expected_seq).order_by(AuditEvent.seq).limit(batch_size)
+        ).all()
         if not rows:
             break
         for ev in rows:
             if ev.seq != expected_seq:
-                return False, f"event seq {expected_seq} is missing (next present is seq {ev.seq}, id {ev.id})", count
+                return report(False, f"event seq {expected_seq} is missing (next present is seq {ev.seq}, id {ev.id})")
             if ev.prev_hash != expected_prev:
-                return False, f"event seq {ev.seq} (id {ev.id}) does not link to the previous event", count
+                return report(False, f"event seq {ev.seq} (id {ev.id}) does not link to the previous event")
             if event_hash(ev.prev_hash, _hashed_fields(ev)) != ev.hash:
-                return False, f"event seq {ev.seq} (id {ev.id}) was altered: its hash does not match its content", count
+                return report(False, f"event seq {ev.seq} (id {ev.id}) was altered: its hash does not match its content")
+            for a in by_seq.pop(ev.seq, ()):
+                if a.head_hash != ev.hash:
+                    return report(False, f"{a.label} (seq {a.seq}) no longer matches: event seq {ev.seq} (id {ev.id}) "
+                                         f"has another hash, so the chain was rewritten after that checkpoint")
             expected_prev = ev.hash
             expected_seq += 1
-            last_id = ev.id
             count += 1
-        db.session.expunge_all()
-    head = db.session.get(AuditChainHead, 1)
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
-        return False, f"events after seq {expected_seq - 1} were removed (chain head expects seq {head.last_seq})", count
-    return True, f"audit chain intact: {count} events", count
+    last = expected_seq - 1
+    if by_seq:
+        seq = min(by_seq)
+        return report(False, f"the chain ends at seq {last}, but {by_seq[seq][0].label} covers seq {seq}: "
+                             f"events after seq {last} were removed")
+    head = db.session.execute(select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+                              .where(AuditChainHead.id == 1)).first()
+    if head is None:
+        if last > 0:
+            return report(False, f"the chain head row is missing while events up to seq {last} remain "
+                                 f"(a removed tail hides this way)")
+    elif head.last_seq != last or head.last_hash != expected_prev:
+        if head.last_seq > last:
+            return report(False, f"events after seq {last} were removed (chain head expects seq {head.last_seq})")
+        return report(False, f"the chain head (seq {head.last_seq}) does not match the last event (seq {last})")
+    return report(True, f"audit chain intact: {count} events")
+
+
+def verify_chain(batch_size: int = 5000):
+    """Check the whole chain. Returns (ok, message, count).
+
+    The message names the first broken event (by seq and id) when the chain is not intact.
+    Signed checkpoints are checked too by `core.checkpoints.verify` (`flask audit verify`).
+    """
+    r = check_chain(batch_size=batch_size)
+    return r.ok, r.message, r.count
 
 
 def guard_append_only(session, flush_context, instances):

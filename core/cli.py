@@ -1,4 +1,4 @@
-"""`flask audit verify` and `flask users ...`."""
+"""`flask audit verify|checkpoint`, `flask users ...` and `flask mail send`."""
 import sys
 
 import click
@@ -11,16 +11,57 @@ users_cli = AppGroup("users", help="Accounts.")
 
 
 @audit_cli.command("verify")
-def verify_command():
-    """Check the audit hash chain; exit 1 naming the first broken event."""
-    from core.audit import verify_chain
+@click.option("--checkpoint", "checkpoint_files", multiple=True, metavar="FILE",
+              help="A saved checkpoint (latest.json) the chain must still extend; repeatable.")
+@click.option("--public-key", "public_keys", multiple=True, metavar="BASE64",
+              help="Also trust checkpoints signed by this Ed25519 public key; repeatable.")
+def verify_command(checkpoint_files, public_keys):
+    """Check the audit hash chain, its head and every signed checkpoint (stored, and each FILE).
 
-    ok, message, _count = verify_chain()
-    if ok:
-        click.echo(message)
+    Exits 1 with one line naming the first problem.
+    """
+    from core import checkpoints
+
+    try:
+        files = [(path, checkpoints.read_file(path)) for path in checkpoint_files]
+        report = checkpoints.verify(files, extra_keys=public_keys)
+    except checkpoints.CheckpointError as exc:
+        click.echo(f"CHECKPOINT INVALID: {exc}", err=True)
+        sys.exit(1)
+    if not report.ok:
+        click.echo(f"AUDIT CHAIN BROKEN: {report.message}", err=True)
+        sys.exit(1)
+    held = f"; extends {report.anchors} signed checkpoint(s)" if report.anchors else "; no signed checkpoint yet"
+    click.echo(f"{report.message}{held}")
+
+
+@audit_cli.command("checkpoint")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Also write the signed checkpoint (the latest.json document) to FILE.")
+def checkpoint_command(out):
+    """Check the chain, then sign and store a checkpoint of its head (cron: hourly or daily).
+
+    Writes nothing when the head has not moved since the latest checkpoint. Exits 1 with one
+    line when the chain is broken or no signing key is available.
+    """
+    import json
+
+    from core import checkpoints
+
+    try:
+        checkpoint, written = checkpoints.write_checkpoint()
+    except checkpoints.CheckpointError as exc:
+        click.echo(f"NO CHECKPOINT: {exc}", err=True)
+        sys.exit(1)
+    if checkpoint is None:
+        click.echo("nothing to sign: the audit trail is empty")
         return
-    click.echo(f"AUDIT CHAIN BROKEN: {message}", err=True)
-    sys.exit(1)
+    what = "signed checkpoint" if written else "head unchanged; latest checkpoint is"
+    click.echo(f"{what} #{checkpoint.id}: seq {checkpoint.seq}, head {checkpoint.head_hash}, key {checkpoint.key_id}")
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            json.dump(checkpoint.document(), fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
 
 
 @users_cli.command("create")

@@ -4,14 +4,18 @@ Files live under `<DOCUMENT_STORE>/<sha[:2]>/<sha>`. PDF/JPEG/PNG only, recognis
 bytes (never by name), at most `MAX_DOCUMENT_BYTES`. A file already stored is never written again
 (same hash, same bytes), so nothing is ever overwritten; the same bytes uploaded again return the
 existing `Document`. Packages link documents to their own objects (product, project) with their
-own link tables.
+own link tables, and keep the name each uploader gave on their link (`safe_filename`): the
+`Document` is shared by everyone who uploaded the same bytes, so its `original_name` (the first
+uploader's) is never shown to others.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Optional
 
@@ -67,6 +71,25 @@ def max_bytes() -> int:
     return int(current_app.config.get("MAX_DOCUMENT_BYTES") or DEFAULT_MAX_BYTES)
 
 
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def safe_filename(name: str | None, default: str = "document", max_len: int = 255) -> str:
+    """A file name safe to show and to offer as a download name: the last path component only
+    (no directories, no `..`), without control or reserved characters or leading dots, at most
+    `max_len` characters (the extension kept); `default` when nothing is left."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = re.split(r"[\\/]", name)[-1]
+    name = _UNSAFE_NAME.sub("_", name).strip().lstrip(".").strip()
+    if not name or set(name) <= {".", "_", " "}:
+        return default
+    if len(name) > max_len:
+        stem, dot, ext = name.rpartition(".")
+        ext = f".{ext}" if dot and 0 < len(ext) <= 10 else ""
+        name = (stem if dot and ext else name)[: max_len - len(ext)] + ext
+    return name
+
+
 def _too_large(limit: int, field: str) -> ValidationError:
     fields = {field: (N_("File too large (limit %(bytes)s bytes)."), {"bytes": limit})}
     if limit >= _MB:
@@ -74,8 +97,9 @@ def _too_large(limit: int, field: str) -> ValidationError:
     return ValidationError(N_("The file is larger than %(bytes)s bytes."), fields, bytes=limit)
 
 
-def _read_stream(stream, limit: int, field: str):
-    """Copy `stream` to a temp file while hashing; refuse past `limit` bytes."""
+def _read_stream(stream, limit: int, field: str, over_limit=None):
+    """Copy `stream` to a temp file while hashing; refuse past `limit` bytes (with
+    `over_limit()`'s error when given)."""
     root = store_root()
     root.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -90,7 +114,7 @@ def _read_stream(stream, limit: int, field: str):
                     break
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(limit, field)
+                    raise over_limit() if over_limit is not None else _too_large(limit, field)
                 if len(head) < 16:
                     head += chunk[: 16 - len(head)]
                 digest.update(chunk)
@@ -125,15 +149,21 @@ def _place(tmp_name: str, rel: str) -> None:
             os.replace(tmp_name, target)
 
 
-def store_document(stream, original_name: str, uploaded_by=None, *, field: str = "file") -> Document:
+def store_document(stream, original_name: str, uploaded_by=None, *, field: str = "file",
+                   budget: int | None = None, over_budget=None) -> Document:
     """Store an uploaded file and return its `Document` (added to the session, not committed).
 
     `stream` is any binary file-like object (a werkzeug FileStorage's `.stream`, BytesIO).
     The content type is decided by the bytes, never by the name. A file whose hash is already
     known returns the existing Document (deduplication). `field` names the form field that
-    `ValidationError.fields` reports problems under.
+    `ValidationError.fields` reports problems under. `budget` (bytes) is a caller's quota,
+    tighter than `MAX_DOCUMENT_BYTES`: reading stops there with `over_budget()`'s error.
     """
-    tmp_name, sha, size, head = _read_stream(stream, max_bytes(), field)
+    limit = max_bytes()
+    over_limit = None
+    if budget is not None and budget < limit:
+        limit, over_limit = max(0, budget), over_budget
+    tmp_name, sha, size, head = _read_stream(stream, limit, field, over_limit)
     try:
         if size == 0:
             raise ValidationError(N_("The file is empty."), {field: N_("The file is empty.")})
@@ -147,7 +177,7 @@ def store_document(stream, original_name: str, uploaded_by=None, *, field: str =
         if existing is not None:
             return existing
         doc = Document(sha256=sha, content_type=content_type, size=size,
-                       original_name=(original_name or "")[-255:], stored_path=rel,
+                       original_name=safe_filename(original_name), stored_path=rel,
                        uploaded_by_id=getattr(uploaded_by, "id", None))
         db.session.add(doc)
         return doc

@@ -4,6 +4,7 @@ from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -25,6 +26,8 @@ class SupplierRegistrationForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField(_l("Repeat password"), validators=[DataRequired(), EqualTo("password", message=_l("Passwords do not match."))])
+    licence = FileField(_l("Business licence"), validators=[FileRequired(message=_l("Upload the firm's business licence."))],
+                        description=_l("A scan or photo of the business licence: PDF, JPEG or PNG."))
     submit = SubmitField(_l("Register"))
 
 

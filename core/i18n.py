@@ -120,6 +120,14 @@ def render_payload(payload) -> str:
     return translate_message((payload["key"], params))
 
 
+def show_message(message) -> str:
+    """Any message in the current locale: a stored payload, a `Message`, a (template, params)
+    pair or a plain template. The Jinja filter `message`."""
+    if isinstance(message, dict):
+        return render_payload(message)
+    return translate_message(message)
+
+
 def render_payload_english(payload) -> str:
     """A stored message in English (API text, logs), whatever the current locale."""
     if not isinstance(payload, dict) or "key" not in payload:

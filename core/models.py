@@ -51,9 +51,14 @@ class Organisation(db.Model):
     review_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     verified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The business licence a supplier uploads when registering; reviewers read it before verifying.
+    # use_alter: documents -> users -> organisations -> documents is a cycle of foreign keys.
+    licence_document_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("documents.id", use_alter=True, ondelete="SET NULL"))
 
     city: Mapped[Optional[City]] = relationship()
     users: Mapped[list["User"]] = relationship(back_populates="organisation")
+    licence_document = relationship("Document", foreign_keys=[licence_document_id])
 
     @property
     def is_verified(self) -> bool:
@@ -203,21 +208,6 @@ class Job(db.Model):
         if not self.total:
             return 0
         return min(100, int(self.progress * 100 / self.total))
-
-
-class Notice(db.Model):
-    """A message to an organisation (e.g. a product suspended when its certificate expired)."""
-
-    __tablename__ = "notices"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(60))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[Optional[str]] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class Notification(db.Model):

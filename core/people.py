@@ -16,6 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core import audit, policy, sessions
+from core.accounts import check_password_strength
 from core import roles as R
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.extensions import db
@@ -29,7 +30,6 @@ from core.timeutil import utcnow
 INVITE = "invite"
 RESET = "reset"
 LIFETIMES = {INVITE: timedelta(days=7), RESET: timedelta(hours=1)}
-MIN_PASSWORD_LENGTH = 10
 UNUSABLE_PASSWORD = "!"  # no argon2 hash looks like this: nobody signs in before accepting
 
 
@@ -52,12 +52,6 @@ def _live_token(token: str, purpose: str) -> AccountToken:
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         raise NotFound(N_("This link is not valid any more. Ask for a new one."))
     return row
-
-
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(N_("The password is too short."),
-                              {"password": (N_("Use at least %(n)s characters."), {"n": MIN_PASSWORD_LENGTH})})
 
 
 def clean_roles(organisation, roles) -> list[str]:
@@ -122,15 +116,21 @@ def invite(actor, *, email: str, name: str, roles) -> User:
     return person
 
 
+def _use_token(token: str, purpose: str, password: str) -> User:
+    """Spend a live single-use token of `purpose` to set its person's password (no commit)."""
+    row = _live_token(token, purpose)
+    person = db.session.get(User, row.user_id)
+    person.password_hash = hash_password(password)
+    row.used_at = utcnow()
+    return person
+
+
 def accept_invitation(token: str, password: str) -> User:
     """The invited person sets a password; the account becomes active."""
-    _check_password(password)
+    check_password_strength(password)
     with unit_of_work():
-        row = _live_token(token, INVITE)
-        person = db.session.get(User, row.user_id)
-        person.password_hash = hash_password(password)
+        person = _use_token(token, INVITE, password)
         person.active = True
-        row.used_at = utcnow()
         audit.record("people.accept_invitation", person, actor=person)
     return person
 
@@ -195,12 +195,9 @@ def request_password_reset(email: str) -> None:
 
 def reset_password(token: str, password: str) -> User:
     """Set a new password from a reset link; every session of the account ends."""
-    _check_password(password)
+    check_password_strength(password)
     with unit_of_work():
-        row = _live_token(token, RESET)
-        person = db.session.get(User, row.user_id)
-        person.password_hash = hash_password(password)
-        row.used_at = utcnow()
+        person = _use_token(token, RESET, password)
         ended = sessions.revoke_all(person.id)
         audit.record("auth.password_reset", person, after={"sessions_ended": ended}, actor=person)
     return person

@@ -79,6 +79,11 @@ def can_manage_people(user, organisation) -> bool:
             and in_organisation(user, getattr(organisation, "id", None)))
 
 
+def can_view_licence(user, organisation) -> bool:
+    """A firm's business licence: platform reviewers (who verify it) and the firm's own people."""
+    return is_platform(user) or in_organisation(user, getattr(organisation, "id", None))
+
+
 POLICIES_KEY = "policies"
 
 

@@ -13,6 +13,9 @@ is a translatable template with parameters (`template`, `params`; `str(exc)` is 
   uncompressed size, compression ratio, shared-strings size) and the sheet's declared dimension is
   compared with the row cap; openpyxl then runs in read-only mode (defusedxml is installed, so XML
   entity expansion is refused too).
+* Width: a row may have at most ``max_columns`` cells (default 1,000). An XLSX sheet is scanned
+  with a streaming XML parser before openpyxl sees it (openpyxl builds a whole row in memory, so
+  one row of three million cells would take gigabytes); a CSV row is checked as it is read.
 * Cells: `clean_cell` strips text and undoes the apostrophe exports put before formula-like text;
   `is_blank_row` tells an empty row.
 """
@@ -29,9 +32,10 @@ from typing import Iterator
 from core.i18n import N_, message_payload
 
 __all__ = ["FileRejected", "Table", "open_table", "detect_encoding", "XlsxLimits", "DEFAULT_MAX_ROWS",
-           "clean_cell", "is_blank_row"]
+           "DEFAULT_MAX_COLUMNS", "clean_cell", "is_blank_row"]
 
 DEFAULT_MAX_ROWS = 100_000
+DEFAULT_MAX_COLUMNS = 1_000
 _CHUNK = 1 << 20
 _FALLBACK_ENCODINGS = {"big5", "big5hkscs", "cp950", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "hz"}
 _SIGNATURES = {
@@ -84,12 +88,16 @@ class Table:
     delimiter: str = ","
     sheet: str | None = None
     max_rows: int = DEFAULT_MAX_ROWS
+    max_columns: int = DEFAULT_MAX_COLUMNS
     _declared_rows: int | None = field(default=None, repr=False)
+    _sheet_part: str | None = field(default=None, repr=False)
 
     def rows(self) -> Iterator[tuple[int, list]]:
-        """Yield ``(row_number, cells)``; row 1 is the header. Cells are str (CSV) or typed (XLSX)."""
+        """Yield ``(row_number, cells)``; row 1 is the header. Cells are str (CSV) or typed (XLSX).
+
+        Trailing empty cells of XLSX rows are dropped (openpyxl pads rows to the sheet's width)."""
         if self.kind == "csv":
-            yield from _csv_rows(self.path, self.encoding or "utf-8", self.delimiter)
+            yield from _csv_rows(self.path, self.encoding or "utf-8", self.delimiter, self.max_columns)
         else:
             yield from _xlsx_rows(self.path, self.sheet)
 
@@ -170,7 +178,13 @@ def _sniff_delimiter(path: str, encoding: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(path: str, encoding: str, delimiter: str) -> Iterator[tuple[int, list]]:
+def _too_wide(row: int, max_columns: int) -> FileRejected:
+    return FileRejected(N_("Row %(line)s has more than %(max)s cells; at most %(max)s columns can be imported."),
+                        row=row, line=row, max=f"{max_columns:,}")
+
+
+def _csv_rows(path: str, encoding: str, delimiter: str,
+              max_columns: int = DEFAULT_MAX_COLUMNS) -> Iterator[tuple[int, list]]:
     # The largest cell we accept; csv's default (128 KiB) raises a clear error beyond it.
     with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter, strict=False)
@@ -187,6 +201,8 @@ def _csv_rows(path: str, encoding: str, delimiter: str) -> Iterator[tuple[int, l
                 raise FileRejected(N_("Row %(line)s: the file is not valid %(encoding)s text."), row=n + 1,
                                    line=n + 1, encoding=encoding) from None
             n += 1
+            if len(cells) > max_columns:
+                raise _too_wide(n, max_columns)
             yield n, cells
 
 
@@ -195,8 +211,18 @@ def _csv_rows(path: str, encoding: str, delimiter: str) -> Iterator[tuple[int, l
 _DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
-def _check_zip(path: str, limits: XlsxLimits, max_rows: int) -> int | None:
-    """Refuse zip bombs and non-workbooks before parsing. Returns the declared row count, if any."""
+def _column_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _check_zip(path: str, limits: XlsxLimits, max_rows: int,
+               max_columns: int = DEFAULT_MAX_COLUMNS) -> tuple[int | None, str]:
+    """Refuse zip bombs, non-workbooks and over-wide sheets before parsing.
+
+    Returns the declared row count (if any) and the name of the sheet part that is read."""
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -230,14 +256,65 @@ def _check_zip(path: str, limits: XlsxLimits, max_rows: int) -> int | None:
         with zf.open(sheets[0]) as fh:
             head = fh.read(4096)
         m = _DIMENSION_RE.search(head)
+        last = None
         if m:
             last = int(m.group(4) or m.group(2))
             if last - 1 > max_rows:
                 raise FileRejected(
                     N_("The worksheet has %(rows)s data rows; at most %(max)s can be imported at once. "
                        "Split the file."), rows=f"{last - 1:,}", max=f"{max_rows:,}")
-            return last
-    return None
+            width = _column_index(m.group(3) or m.group(1))
+            if width > max_columns:
+                raise FileRejected(N_("The worksheet is %(cells)s columns wide; at most %(max)s columns can be "
+                                      "imported."), cells=f"{width:,}", max=f"{max_columns:,}")
+        for part in sheets:  # all of them: which one is "first" is decided by workbook.xml
+            _scan_sheet_width(zf, part, max_columns)
+    return last, sheets[0]
+
+
+_CELL_REF_RE = re.compile(r"^([A-Z]{1,7})")
+
+
+def _scan_sheet_width(zf: zipfile.ZipFile, part: str, max_columns: int) -> None:
+    """Stream the sheet's XML once (expat, nothing kept) and refuse the first row with more than
+    ``max_columns`` cells or a cell beyond that column, before openpyxl builds any row."""
+    from xml.parsers import expat
+
+    state = {"row": 0, "cells": 0}
+
+    def start(name, attrs):
+        local = name.rpartition(":")[2]
+        if local == "c":
+            state["cells"] += 1
+            ref = attrs.get("r")
+            too_far = False
+            if ref:
+                m = _CELL_REF_RE.match(ref)
+                too_far = m is not None and _column_index(m.group(1).encode()) > max_columns
+            if state["cells"] > max_columns or too_far:
+                raise _too_wide(state["row"], max_columns)
+        elif local == "row":
+            state["cells"] = 0
+            ref = attrs.get("r")
+            state["row"] = int(ref) if ref and ref.isdigit() else state["row"] + 1
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    # Entity declarations are refused (as defusedxml does for openpyxl): no expansion bombs here either.
+    parser.EntityDeclHandler = _refuse_entities
+    try:
+        with zf.open(part) as fh:
+            while True:
+                chunk = fh.read(_CHUNK)
+                parser.Parse(chunk, not chunk)
+                if not chunk:
+                    break
+    except expat.ExpatError as exc:
+        raise FileRejected(N_("The XLSX workbook cannot be read (%(problem)s)."), problem="XML") from exc
+
+
+def _refuse_entities(*_args):
+    raise FileRejected(N_("The XLSX workbook cannot be read (%(problem)s)."), problem="XML entities")
 
 
 def _cell(value):
@@ -251,9 +328,13 @@ def _cell(value):
 def _xlsx_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list]]:
     import openpyxl
 
+    # A file object, not the path: openpyxl refuses names without an Excel extension (web uploads
+    # are stored under neutral names); the type was already recognised from the content.
+    fh = open(path, "rb")
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
+        fh.close()
         raise FileRejected(N_("The XLSX workbook cannot be read (%(problem)s)."),
                            problem=exc.__class__.__name__) from None
     try:
@@ -261,7 +342,10 @@ def _xlsx_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list]]:
         n = 0
         for row in ws.iter_rows(values_only=True):
             n += 1
-            yield n, [_cell(v) for v in row]
+            cells = [_cell(v) for v in row]
+            while cells and cells[-1] is None:
+                cells.pop()
+            yield n, cells
     except FileRejected:
         raise
     except Exception as exc:
@@ -269,13 +353,18 @@ def _xlsx_rows(path: str, sheet: str | None) -> Iterator[tuple[int, list]]:
                            problem=exc.__class__.__name__) from None
     finally:
         wb.close()
+        fh.close()
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def open_table(path: str, *, max_rows: int = DEFAULT_MAX_ROWS, xlsx_limits: XlsxLimits | None = None) -> Table:
-    """Identify and vet a file; raise FileRejected with a clear message when it cannot be imported."""
+def open_table(path: str, *, max_rows: int = DEFAULT_MAX_ROWS, max_columns: int | None = None,
+               xlsx_limits: XlsxLimits | None = None) -> Table:
+    """Identify and vet a file; raise FileRejected with a clear message when it cannot be imported.
+
+    ``max_columns`` caps the cells of any row (default `DEFAULT_MAX_COLUMNS`)."""
+    max_columns = max_columns or DEFAULT_MAX_COLUMNS
     try:
         with open(path, "rb") as fh:
             head = fh.read(8192)
@@ -283,10 +372,12 @@ def open_table(path: str, *, max_rows: int = DEFAULT_MAX_ROWS, xlsx_limits: Xlsx
         raise FileRejected(N_("The file cannot be opened (%(problem)s)."), problem=exc.strerror) from None
     kind = _sniff_kind(head)
     if kind == "zip":
-        declared = _check_zip(path, xlsx_limits or XlsxLimits(), max_rows)
-        return Table(path=path, kind="xlsx", max_rows=max_rows, _declared_rows=declared)
+        declared, part = _check_zip(path, xlsx_limits or XlsxLimits(), max_rows, max_columns)
+        return Table(path=path, kind="xlsx", max_rows=max_rows, max_columns=max_columns, _declared_rows=declared,
+                     _sheet_part=part)
     encoding = detect_encoding(path)
-    return Table(path=path, kind="csv", encoding=encoding, delimiter=_sniff_delimiter(path, encoding), max_rows=max_rows)
+    return Table(path=path, kind="csv", encoding=encoding, delimiter=_sniff_delimiter(path, encoding), max_rows=max_rows,
+                 max_columns=max_columns)
 
 
 def read_all(path: str, **kw) -> list[list]:

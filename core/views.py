@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from core import accounts, api as api_core, nav, worklists
+from core import accounts, api as api_core, nav, notifications, worklists
 from core import roles as R
 from core.errors import ServiceError
 from core.i18n import N_, translate_error
 from core.extensions import db, limiter
 from core.account_forms import PasswordChangeForm
 from core.forms import ConfirmForm, LoginForm, ReviewForm, SupplierRegistrationForm, TokenForm, apply_form_errors
-from core.models import ApiToken, Job, Notice, Organisation
+from core.models import ApiToken, Job, Organisation
 from core.policy import login_required, roles_required
 
 bp = Blueprint("core", __name__)
@@ -60,9 +60,7 @@ def index():
 @login_required
 def home():
     primary = next((r for r in R.ALL_ROLES if current_user.has_role(r)), None)
-    notices = db.session.execute(
-        db.select(Notice).filter_by(organisation_id=current_user.organisation_id).order_by(Notice.created_at.desc()).limit(10)
-    ).scalars().all()
+    notices = notifications.latest(current_user, limit=10)
     links = [e for e in nav.entries_for(current_user) if e.endpoint not in ("core.home", "core.account")]
     return render_template("core/home.html", role=primary, title=_(HOME_TITLES.get(primary, "Home")), notices=notices,
                            links=links, work=worklists.items_for(current_user))
@@ -107,7 +105,8 @@ def register():
         try:
             accounts.register_supplier(credit_code=form.credit_code.data, name_en=form.name_en.data, name_zh=form.name_zh.data,
                                        address=form.address.data, contact_name=form.contact_name.data,
-                                       email=form.email.data, password=form.password.data)
+                                       email=form.email.data, password=form.password.data,
+                                       licence=form.licence.data.stream, licence_name=form.licence.data.filename or "")
         except ServiceError as exc:
             apply_form_errors(form, exc)
             return render_template("core/register.html", form=form), 400
@@ -135,6 +134,24 @@ def supplier_queue():
     recent = db.session.execute(db.select(Organisation).filter(Organisation.kind == R.ORG_SUPPLIER, Organisation.status != "pending")
                                 .order_by(Organisation.id.desc()).limit(20)).scalars().all()
     return render_template("core/supplier_queue.html", pending=pending, recent=recent, form=ReviewForm())
+
+
+@bp.get("/organisations/<int:org_id>/licence")
+@login_required
+def organisation_licence(org_id):
+    """The business licence a firm uploaded when registering (reviewers and the firm's people)."""
+    from flask import abort, send_file
+
+    from core import policy
+    from core.documents import document_path
+
+    org = db.session.get(Organisation, org_id)
+    if org is None or org.licence_document is None or not policy.can_view_licence(current_user, org):
+        abort(404)
+    doc = org.licence_document
+    extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(doc.content_type, "")
+    return send_file(document_path(doc), mimetype=doc.content_type, as_attachment=True,
+                     download_name=f"licence-{org.credit_code or org.id}{extension}")  # credit codes are [0-9A-Z]
 
 
 @bp.post("/platform/suppliers/<int:org_id>/review")
@@ -221,5 +238,5 @@ def healthz():
         db.session.rollback()
         database = {"status": "down", "error": exc.__class__.__name__}
     body = {"database": database, **health.report()}
-    body["status"] = "ok" if database["status"] == "ok" else "degraded"
+    body["status"] = "ok" if database["status"] == "ok" and "degraded" not in {c.get("status") for c in body.values()} else "degraded"
     return jsonify(body), 200

@@ -14,18 +14,22 @@ from core.extensions import db, login_manager
 log = logging.getLogger(__name__)
 
 
-MAX_SQL_INTEGER = 2**63 - 1  # BIGINT: larger path ids are no row, not an overflow
+MAX_ROW_ID = 2**31 - 1  # primary keys are INTEGER: a larger path id is no row, not an overflow
 
 
 def install_converters(app) -> None:
-    """URL converters; installed before any blueprint adds its rules. `<int:...>` stops at
-    the largest BIGINT, so `/products/99999999999999999999` is a plain 404, not a database
-    overflow."""
+    """URL converters; installed before any blueprint adds its rules. `<int:...>` answers a
+    plain 404 for ids beyond any row (`/products/99999999999999999999`), whatever the method,
+    instead of a database overflow (or a 405 from another route's method)."""
+    from werkzeug.exceptions import NotFound
     from werkzeug.routing import IntegerConverter
 
     class BoundedIntegerConverter(IntegerConverter):
-        def __init__(self, map, fixed_digits=0, min=None, max=MAX_SQL_INTEGER, signed=False):
-            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+        def to_python(self, value):
+            number = super().to_python(value)
+            if number > MAX_ROW_ID:
+                raise NotFound()
+            return number
 
     app.url_map.converters["int"] = BoundedIntegerConverter
 
@@ -166,6 +170,25 @@ def _register_errors(app):
         template = f"errors/{exc.code}.html" if exc.code in (403, 404) else "errors/error.html"
         return render_template(template, status=exc.code, message=_(message)), exc.code
 
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc):
+        """SQLite's "database is locked" (a long writer held the lock past the busy timeout) is a
+        temporary condition: 503 with a Retry-After hint, not a 500. Other errors: as below."""
+        if "database is locked" not in str(getattr(exc, "orig", exc)):
+            return unexpected(exc)
+        db.session.rollback()
+        log.warning("database busy on %s %s", request.method, request.path)
+        message = N_("The database is busy. Try again in a few seconds.")
+        if _wants_json():
+            response, status = _json_error(503, "database_busy", message)
+        else:
+            response, status = app.make_response(
+                render_template("errors/error.html", status=503, message=_(message))), 503
+        response.headers["Retry-After"] = "5"
+        return response, status
+
     @app.errorhandler(Exception)
     def unexpected(exc):
         db.session.rollback()
@@ -179,7 +202,7 @@ def _register_template_helpers(app):
     from flask_login import current_user
 
     from core import nav, notifications, policy
-    from core.i18n import render_payload
+    from core.i18n import show_message
     from core.money import format_fen
     from core.timeutil import china_date, china_time
 
@@ -195,7 +218,7 @@ def _register_template_helpers(app):
         }
 
     app.jinja_env.filters["fen"] = format_fen
-    app.jinja_env.filters["message"] = render_payload
+    app.jinja_env.filters["message"] = show_message
     app.jinja_env.filters["china_time"] = china_time
     app.jinja_env.filters["china_date"] = china_date
 

@@ -8,15 +8,16 @@ project records), `projects`, `budget`, `design` (bill of materials), `documents
 
 def register(app):
     """Wire procurement into `app`: tables, pages, JSON API (and its OpenAPI operations),
-    `flask records`, navigation, template filters and policies, the stage machine's gates and
-    effects, the record guard, demo steps, the payment gateway and its health check."""
+    `flask records`, navigation, home-page worklists, template filters and policies, the stage
+    machine's gates and effects, the record guard, demo steps, the payment gateway and its health
+    check."""
     from flask_babel import lazy_gettext as _l
 
-    import catalog.interface as catalog
-    from core import health, nav, openapi
+    from core import health, nav, openapi, worklists
     from core.demo import register_seeder
     from core.policy import register_policy
     from procurement import blueprints, demo, labels, models  # noqa: F401  (models: every table mapped)
+    from procurement import worklists as project_worklists
     from procurement.budget import api as budget_api
     from procurement.budget import gates as budget_gates
     from procurement.budget import policy as budget_policy
@@ -40,7 +41,8 @@ def register(app):
     from procurement.records import models as records_models
     from procurement.records import views as records_views  # noqa: F401
     from procurement.records.cli import records_cli
-    from procurement.web import category_name, chain_problem, edition_title, message_text
+    from procurement.timeline import record_details
+    from procurement.web import category_name, chain_problem, edition_title, limit_text, localised_name
 
     app.register_blueprint(blueprints.bp)
     app.register_blueprint(blueprints.api_bp)
@@ -48,12 +50,14 @@ def register(app):
         openapi.register(app, api.OPENAPI)
     app.cli.add_command(records_cli)
     nav.add(app, "procurement.project_list", _l("Projects"), roles=projects_policy.PROJECT_ROLES, order=30)
+    for provider in project_worklists.PROVIDERS:
+        worklists.register(app, provider)
 
     for name, func in {"label": labels.label, "qty": format_quantity, "pct_bp": format_bp,
                        "check_title": labels.check_title, "check_message": labels.check_message,
-                       "message": message_text, "limit_text": catalog.describe_limit,
+                       "limit_text": limit_text, "rule_name": localised_name,
                        "chain_problem": chain_problem, "category_name": category_name,
-                       "edition_title": edition_title}.items():
+                       "edition_title": edition_title, "record_details": record_details}.items():
         app.add_template_filter(func, name)
     for name, func in {
         "view_project": projects_policy.can_view_project,

@@ -1,22 +1,67 @@
 """The package's two blueprints: pages (`procurement.*` endpoints) and the JSON API under
 /api/v1 (`projects_api.*`). Each capability's views.py / api.py adds its routes to them;
-`procurement.register(app)` imports those modules and registers the blueprints."""
+`procurement.register(app)` imports those modules and registers the blueprints.
 
-from flask import Blueprint
+Ids in the package's URLs (projects, bill line numbers, document links) are INTEGER columns:
+a path id above 2^31 - 1 is no row, so it is answered 404 here, before it reaches a query
+(PostgreSQL would refuse to compare an INTEGER column with it and the request would fail).
+"""
+
+from flask import Blueprint, abort, current_app
 
 bp = Blueprint("procurement", __name__, cli_group=None)
 api_bp = Blueprint("projects_api", __name__, url_prefix="/api/v1")
 
+MAX_ROW_ID = 2**31 - 1  # the largest INTEGER: projects.id, bom_lines.line_no, project_documents.id
+
+
+@bp.url_value_preprocessor
+@api_bp.url_value_preprocessor
+def _ids_in_range(_endpoint, values) -> None:
+    """404 for a path id no INTEGER column can hold."""
+    if values and any(isinstance(v, int) and v > MAX_ROW_ID for v in values.values()):
+        abort(404)
+
+
+def page_path(endpoint: str, **values) -> str:
+    """A site-relative link to a page, also outside a request (notifications written by services)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 # OpenAPI pieces every capability's api.py shares.
 API_TAG = ["projects"]
-PROJECT_ID = [{"name": "project_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
+PROJECT_ID = [{"name": "project_id", "in": "path", "required": True, "schema": ID_SCHEMA}]
+ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 
-def ok_responses(description: str, status: str = "200") -> dict:
-    """The success response plus 403 and 404 (a project you may not see is not found)."""
-    return {status: {"description": description}, "403": {"description": "Not allowed"},
-            "404": {"description": "No such project (or not visible to you)"}}
+def ref(schema: str) -> dict:
+    return {"$ref": f"#/components/schemas/{schema}"}
+
+
+def error(description: str) -> dict:
+    """An error response (the JSON error body)."""
+    return {"description": description, "content": ERROR}
+
+
+def json_response(description: str, schema: dict | str | None = None) -> dict:
+    """A success response, with its body's schema (a component name or an inline schema)."""
+    out: dict = {"description": description}
+    if schema is not None:
+        out["content"] = {"application/json": {"schema": ref(schema) if isinstance(schema, str) else schema}}
+    return out
+
+
+def ok_responses(description: str, status: str = "200", schema: dict | str | None = None, *,
+                 conflict: str | None = None) -> dict:
+    """The success response plus 403 and 404 (a project you may not see is not found), and 409
+    with `conflict` (what makes the operation conflict with the project's state)."""
+    out = {status: json_response(description, schema) if status != "204" else {"description": description},
+           "403": error("Not allowed"), "404": error("No such project (or not visible to you)")}
+    if conflict:
+        out["409"] = error(conflict)
+    return out
 
 
 def body_ref(schema: str) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}

@@ -51,12 +51,12 @@ MANDATORY_LINES = [
 ]
 OPTIONAL_OK = [
     ("led_lighting", "LED 平板灯 36 W", "1800", "piece", 22_000, True),
-    ("gypsum_decorative_materials", "石膏线条", "2400", "m", 4_500, True),
+    ("gypsum_decorative_materials", "石膏装饰线板", "2400", "m2", 4_500, True),
     ("valves", "DN50 闸阀", "320", "piece", 38_000, False),
 ]
 OPTIONAL_SHORT = [  # only 1 of 4 optional kinds green: 25 % < 40 %
     ("led_lighting", "LED 平板灯 36 W", "2600", "piece", 22_000, True),
-    ("gypsum_decorative_materials", "石膏线条", "3100", "m", 4_500, False),
+    ("gypsum_decorative_materials", "石膏装饰线板", "3100", "m2", 4_500, False),
     ("valves", "DN80 闸阀", "450", "piece", 52_000, False),
     ("ceiling_systems", "矿棉吸声板吊顶 600x600", "8800", "m2", 9_500, False),
 ]
@@ -142,7 +142,7 @@ def _build(project, purchaser, finance, target, scenario):
     lines = _lines_for(project, rows)
     if lines:
         design_svc.add_lines_bulk(purchaser, project.id, [dict(ln, _row=i + 2) for i, ln in enumerate(lines)],
-                                  source="demo bill of materials")
+                                  source="设计院材料清单.xlsx")
     if scenario == "share_refused":
         _advance(project, purchaser, PROCUREMENT)  # refused: the refusal is on the record
         return

@@ -8,22 +8,21 @@ sentence), translated when the message is shown.
 from flask_babel import lazy_gettext as _l
 
 from core.i18n import render_payload, translate_message
+from procurement.quantities import UNIT_NAMES
 
 STAGES = {
     "budget": _l("Budget"), "design": _l("Design"), "procurement": _l("Procurement"),
     "construction": _l("Construction"), "acceptance": _l("Completion acceptance"), "closed": _l("Closed"),
 }
 TERMS = [_l("budget"), _l("design"), _l("procurement"), _l("construction"), _l("acceptance"), _l("closed")]
-UNITS = {
-    "m3": _l("m³"), "m2": _l("m²"), "m": _l("metre"), "t": _l("tonne"), "kg": _l("kg"), "L": _l("litre"),
-    "piece": _l("piece"), "set": _l("set"),
-}
+UNITS = {unit: _l(name) for unit, name in UNIT_NAMES.items()}  # the words quantities' messages use
 TRANSITION_KINDS = {"advance": _l("advance"), "return": _l("return")}
 BUILDING_TYPES = {
     "school": _l("School"), "hospital": _l("Hospital"), "office": _l("Office building"), "complex": _l("Complex"),
     "exhibition_centre": _l("Exhibition centre"), "stadium": _l("Stadium"),
     "affordable_housing": _l("Affordable housing"), "urban_renewal": _l("Urban renewal"),
 }
+STARS = {0: _l("Basic grade"), 1: _l("One star"), 2: _l("Two stars"), 3: _l("Three stars")}
 PERSON_ROLES = {
     "project_manager": _l("Project manager"), "designer": _l("Lead designer"),
     "finance_contact": _l("Finance contact"), "site_manager": _l("Site manager"), "supervisor": _l("Supervising engineer"),
@@ -77,8 +76,16 @@ GROUPS = {
     "stage": STAGES, "transition": TRANSITION_KINDS, "building": BUILDING_TYPES, "person": PERSON_ROLES,
     "funding": FUNDING_KINDS, "budget": BUDGET_STATUSES, "level": REQUIREMENT_LEVELS, "document": DOCUMENT_KINDS,
     "rule": RULE_KINDS, "record": RECORD_KINDS, "unit": UNITS, "check": CHECKS,
-    "field": FIELDS,
+    "field": FIELDS, "star": STARS,
 }
+
+
+def plural(n: int, one: str, other: str) -> str:
+    """The template for a count `n` in a message that is stored or raised (key and parameters,
+    rendered later in the reader's language): `one` for 1, `other` otherwise, as ngettext picks
+    English forms. Mark both with N_(); each is translated on its own (Chinese has one form).
+    Templates and views use ngettext directly."""
+    return one if n == 1 else other
 
 
 def label(value, group: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from core.i18n import N_
+from core.i18n import N_, Message
 
 #: canonical purchase unit -> accepted spellings (compared after lower-casing and trimming)
 PURCHASE_UNITS: dict[str, tuple[str, ...]] = {
@@ -23,6 +23,17 @@ PURCHASE_UNITS: dict[str, tuple[str, ...]] = {
     "set": ("set", "sets", "套", "台"),
 }
 _ALIASES = {alias.lower(): unit for unit, aliases in PURCHASE_UNITS.items() for alias in aliases}
+
+#: How each purchase unit is named in messages (the same words as `procurement.labels.UNITS`).
+UNIT_NAMES = {"m3": N_("m³"), "m2": N_("m²"), "m": N_("metre"), "t": N_("tonne"), "kg": N_("kg"),
+              "L": N_("litre"), "piece": N_("piece"), "set": N_("set")}
+#: What a purchase unit measures. Units that measure the same thing convert into each other
+#: (t and kg, m³ and litres); nothing else does: a tonne of mortar is no number of m³ without
+#: its density, and a set is not a number of pieces.
+MEASURES = {"m3": "volume", "L": "volume", "m2": "area", "m": "length", "t": "mass", "kg": "mass",
+            "piece": "pieces", "set": "sets"}
+MEASURE_NAMES = {"volume": N_("volume"), "area": N_("area"), "length": N_("length"), "mass": N_("mass"),
+                 "pieces": N_("a number of pieces"), "sets": N_("a number of sets")}
 
 MAX_QUANTITY = Decimal("1000000000")        # 1e9 units of anything on one line is a typo
 MAX_UNIT_PRICE_FEN = 10_000_000_000         # CNY 100 million per unit
@@ -50,11 +61,34 @@ def _decimal(text, not_a_number: str) -> Decimal:
 
 def canonical_unit(text: str | None) -> str:
     """The canonical purchase unit for ``text`` or QuantityError naming the accepted units."""
-    key = (text or "").strip().lower()
+    key = text.strip().lower() if isinstance(text, str) else ""
     if key in _ALIASES:
         return _ALIASES[key]
     raise QuantityError(N_("Unknown unit “%(unit)s”; use one of: %(units)s."), unit=str(text or "")[:20],
                         units=", ".join(PURCHASE_UNITS))
+
+
+def convertible_units(unit: str) -> list[str]:
+    """The purchase units a quantity can be given in for something priced per `unit`."""
+    return [u for u in PURCHASE_UNITS if MEASURES[u] == MEASURES[unit]]
+
+
+def check_convertible(unit: str, priced_per: str | None) -> None:
+    """QuantityError unless a quantity in `unit` (a canonical purchase unit) converts to
+    `priced_per`, the unit its category is priced in. A category without a known purchase unit
+    accepts any unit (there is nothing to convert to)."""
+    try:
+        target = canonical_unit(priced_per) if priced_per else None
+    except QuantityError:
+        target = None
+    if target is None or MEASURES[unit] == MEASURES[target]:
+        return
+    names = [Message(UNIT_NAMES[u]) for u in convertible_units(target)]
+    use = names[0] if len(names) == 1 else Message(N_("%(first)s or %(second)s"), first=names[0], second=names[1])
+    raise QuantityError(N_("This category is priced per %(priced_per)s (%(target_measure)s); a quantity in %(unit)s "
+                           "(%(measure)s) cannot be converted to it. Give the quantity in %(use)s."),
+                        priced_per=Message(UNIT_NAMES[target]), target_measure=Message(MEASURE_NAMES[MEASURES[target]]),
+                        unit=Message(UNIT_NAMES[unit]), measure=Message(MEASURE_NAMES[MEASURES[unit]]), use=use)
 
 
 def parse_quantity(text) -> int:

@@ -76,12 +76,28 @@ def optional_share(project) -> Fraction:
 
 def rules_for_line(project, category) -> list[catalog.Rule]:
     """The city's rules for ``category`` under the project's edition (one per indicator key)."""
+    return rules_for_id(project, category.id)
+
+
+def rules_for_id(project, category_id: int) -> list[catalog.Rule]:
+    """`rules_for_line` by category id."""
     cache = _cache(project)
-    key = ("rules", category.id)
+    key = ("rules", category_id)
     if key not in cache:
-        cache[key] = catalog.rules_for(category.id, project.city_id, edition=project.standard_edition_id,
+        cache[key] = catalog.rules_for(category_id, project.city_id, edition=project.standard_edition_id,
                                        on=today_cn())
     return cache[key]
+
+
+def prefetch_rules(project, categories) -> None:
+    """Load the rules of several categories (ids or objects with `.id`) in one query, so that
+    `rules_for_line` of any of them costs nothing more (pages showing many lines call this first)."""
+    cache = _cache(project)
+    missing = {getattr(c, "id", c) for c in categories} - {key[1] for key in cache if key[0] == "rules"}
+    if missing:
+        found = catalog.rules_by_category(missing, project.city_id, edition=project.standard_edition_id,
+                                          on=today_cn())
+        cache.update({("rules", cid): rules for cid, rules in found.items()})
 
 
 def find_category(ref) -> catalog.CategoryInfo | None:

@@ -6,12 +6,20 @@ message as a template or a (template, params) pair, as `core.errors.ValidationEr
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from core.errors import ValidationError
 from core.i18n import N_
 
 REQUIRED = N_("This field is required.")
+CONTROL_CHARACTERS = N_("Must not contain control characters.")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and carriage return are text
+
+
+def has_control_characters(value: str) -> bool:
+    """True for text holding characters no one types (NUL cannot even be stored by PostgreSQL)."""
+    return bool(_CONTROL.search(value))
 
 
 def message_of(exc):
@@ -51,6 +59,8 @@ def text(data: dict, key: str, errors: Errors, *, required: bool = True, max_len
     value = value.strip()
     if required and not value:
         errors.add(key, REQUIRED)
+    elif has_control_characters(value):
+        errors.add(key, CONTROL_CHARACTERS)
     elif len(value) > max_len:
         errors.add(key, N_("At most %(n)s characters."), n=max_len)
     return value

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash
+from flask import abort, flash, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from catalog.interface import find_category
+from catalog.interface import all_categories, describe_limit
 from core.errors import ServiceError
-from core.i18n import render_payload, translate_error, translate_message
+from core.i18n import translate_error
+from core.i18n import show_message as message_text  # the one implementation lives in core
 from procurement import labels
 from procurement.projects.services import get_project
 
@@ -33,13 +34,6 @@ def project_or_404(project_id):
 def choices(pairs) -> list[SelectChoice]:
     """``[(value, label), ...]`` as WTForms SelectChoice objects (tuples are deprecated)."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def message_text(message) -> str:
-    """A message in the current locale: a template, a (template, params) pair or a stored payload."""
-    if isinstance(message, dict):
-        return render_payload(message)
-    return translate_message(message)
 
 
 def where_text(key: str) -> str:
@@ -70,17 +64,51 @@ def _in_chinese() -> bool:
     return str(get_locale() or "en").startswith("zh")
 
 
-def category_name(code) -> str:
-    """A category's name in the current locale, from its code (the code when unknown)."""
-    found = find_category(code) if code else None
+def _categories() -> dict:
+    """Every category by code and by id, loaded once per request (one query, however many
+    records or lines a page names)."""
+    if not has_request_context():
+        return _load_categories()
+    cache = request.environ.get("procurement.categories")
+    if cache is None:
+        cache = request.environ["procurement.categories"] = _load_categories()
+    return cache
+
+
+def _load_categories() -> dict:
+    out: dict = {}
+    for category in all_categories():
+        out[category.code] = out[category.id] = category
+    return out
+
+
+def cached_category(ref):
+    """A category (`catalog.interface.CategoryInfo`) by code or id, from the request's table; None if unknown."""
+    return _categories().get(ref) if isinstance(ref, (str, int)) else None
+
+
+def category_name(ref) -> str:
+    """A category's name in the current locale, from its code or id (the reference when unknown)."""
+    found = cached_category(ref)
     if found is None:
-        return "" if code is None else str(code)
-    return (found.name_zh or found.name_en) if _in_chinese() else (found.name_en or found.name_zh)
+        return "" if ref is None else str(ref)
+    return category_label(found)
 
 
 def category_label(category) -> str:
     """A category (with ``name_en``/``name_zh``) named in the current locale."""
     return (category.name_zh or category.name_en) if _in_chinese() else (category.name_en or category.name_zh)
+
+
+def localised_name(obj) -> str:
+    """`name_zh` in Chinese, `name_en` otherwise (a rule, a product), falling back to the other and to its key."""
+    zh, en = getattr(obj, "name_zh", ""), getattr(obj, "name_en", "")
+    return ((zh or en) if _in_chinese() else (en or zh)) or str(getattr(obj, "key", ""))
+
+
+def limit_text(rule) -> str:
+    """A rule's requirement in the current locale, with ≤ and ≥ for the comparison signs."""
+    return describe_limit(rule).replace("<=", "≤").replace(">=", "≥")
 
 
 def edition_title(edition) -> str:

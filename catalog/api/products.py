@@ -21,7 +21,8 @@ from catalog import policy
 from catalog.api import bp
 from catalog.models.products import Product
 from catalog.models.standards import Category
-from catalog.product_states import LISTED, PRODUCT_STATUSES, SUSPENDED
+from catalog.models.products import DOCUMENT_KINDS
+from catalog.product_states import CERTIFICATE_STATUSES, LISTED, PRODUCT_STATUSES, SUSPENDED
 from catalog.services import product_edit, product_lifecycle, product_queries
 from catalog.services.product_access import get_product
 from catalog.services.product_expiry import effective_status, enforce_expiry_on_read, not_lapsed_clause
@@ -75,7 +76,7 @@ def product_json(product: Product, *, full=False, today=None, verdicts=None) -> 
                 "valid_until": _iso(carbon.valid_until), "program_operator": carbon.program_operator},
             "documents": [{"id": lk.document_id, "kind": lk.kind, "sha256": lk.document.sha256,
                            "content_type": lk.document.content_type, "size": lk.document.size,
-                           "original_name": lk.document.original_name} for lk in product.document_links],
+                           "original_name": lk.name} for lk in product.document_links],
         })
     return out
 
@@ -123,7 +124,7 @@ def products_list():
         if status not in PRODUCT_STATUSES:
             raise ValidationError(N_("Unknown status."), {"status": (N_("One of %(statuses)s."),
                                                                      {"statuses": ", ".join(PRODUCT_STATUSES)})})
-        q = select(Product).where(Product.status == status)
+        q = select(Product).where(Product.status == status).options(*product_queries.LIST_OPTIONS)
         if status == LISTED:
             q = q.where(not_lapsed_clause(today_cn()))
         category = request.args.get("category")
@@ -211,23 +212,67 @@ _PRODUCT_INPUT = {
     },
 }
 OPENAPI.schema("ProductInput", _PRODUCT_INPUT)
-OPENAPI.schema("Product", {"type": "object", "required": ["id", "sku", "status", "list_price_fen"], "properties": {
-    "id": {"type": "integer"}, "sku": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"},
-    "category": {"type": "string"}, "list_price_fen": {"type": "integer"},
-    "status": {"type": "string", "enum": list(PRODUCT_STATUSES)},
-    "verdicts": {"type": "object", "additionalProperties": {"type": "string", "enum": ["pass", "fail", "incomplete"]}}}})
+_nullable_str = {"type": "string", "nullable": True}
+_date = {"type": "string", "format": "date"}
+_VERDICT = {"type": "string", "enum": ["pass", "fail", "incomplete"]}
+OPENAPI.schema("Product", {
+    "type": "object", "required": ["id", "sku", "status", "list_price_fen", "verdicts"],
+    "description": "List items carry the summary fields; reading one product adds its evidence.",
+    "properties": {
+        "id": {"type": "integer", "minimum": 1}, "sku": {"type": "string"}, "name_zh": {"type": "string"},
+        "name_en": {"type": "string"}, "category": {"type": "string", "description": "category code"},
+        "supplier": {"type": "object", "properties": {"id": {"type": "integer"}, "name_en": _nullable_str,
+                                                      "name_zh": _nullable_str, "credit_code": _nullable_str}},
+        "brand": {"type": "string"}, "model_spec": {"type": "string"}, "unit": {"type": "string"},
+        "list_price_fen": {"type": "integer", "minimum": 0},
+        "status": {"type": "string", "enum": list(PRODUCT_STATUSES),
+                   "description": "a listed product whose certificates all lapsed reads as suspended"},
+        "updated_at": {"type": "string", "format": "date-time", "nullable": True},
+        "verdicts": {"type": "object", "description": "per pilot city code", "additionalProperties": _VERDICT},
+        "manufacturer": {"type": "string"}, "plant": {"type": "string"}, "description": {"type": "string"},
+        "suspended_reason": _nullable_str, "review_note": _nullable_str,
+        "created_at": {"type": "string", "format": "date-time", "nullable": True},
+        "indicators": {"type": "array", "items": {"type": "object", "required": ["key"], "properties": {
+            "key": {"type": "string"}, "value": {"nullable": True, "oneOf": [{"type": "number"}, {"type": "string"}]},
+            "unit": {"type": "string"}}}},
+        "certificates": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "number": {"type": "string"}, "body": {"type": "string"},
+            "star_grade": {"type": "integer", "minimum": 1, "maximum": 3}, "standard": {"type": "string"},
+            "issued_on": _date, "expires_on": _date,
+            "status": {"type": "string", "enum": list(CERTIFICATE_STATUSES)},
+            "changed_on": {**_date, "nullable": True}}}},
+        "test_reports": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "number": {"type": "string"}, "lab": {"type": "string"}, "issued_on": _date,
+            "covers": {"type": "array", "items": {"type": "string"}}}}},
+        "carbon": {"type": "object", "nullable": True, "properties": {
+            "declared_unit": {"type": "string"}, "gwp_a1a3": {"type": "number", "minimum": 0},
+            "valid_until": {**_date, "nullable": True}, "program_operator": {"type": "string"}}},
+        "documents": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(DOCUMENT_KINDS)},
+            "sha256": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"},
+            "original_name": {"type": "string", "description": "the name its supplier gave (sanitised)"}}}},
+    }})
 _ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Product"}}}
-_id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 _err = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 OPENAPI.spec("/products", "get", {
     "summary": "List products (listed ones; `mine=1` for a supplier's own)", "tags": ["products"], "security": [{}, {"bearer": []}],
-    "parameters": [{"name": n, "in": "query", "schema": {"type": t}} for n, t in
-                   (("page", "integer"), ("per_page", "integer"), ("category", "string"), ("status", "string"),
-                    ("mine", "boolean"))],
-    "responses": {"200": {"description": "A page of products", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
-                                         "total": {"type": "integer"}, "page": {"type": "integer"}}}}}}}})
+    "parameters": [
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10**6, "default": 1}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+        {"name": "category", "in": "query", "schema": {"type": "string"}, "description": "category code (400 if unknown)"},
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(PRODUCT_STATUSES)},
+         "description": "default listed; other statuses for reviewers, or with mine=1"},
+        {"name": "mine", "in": "query", "schema": {"type": "boolean"}, "description": "a supplier's own products"}],
+    "responses": {
+        "200": {"description": "A page of products", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["items", "total", "page", "per_page"],
+            "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}},
+                           "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
+                           "per_page": {"type": "integer", "minimum": 1, "maximum": 200}}}}}},
+        "400": {"description": "Page out of range, unknown category or status, a status that is not public, "
+                               "or mine=1 for someone who is not a supplier", "content": _err}}})
 OPENAPI.spec("/products", "post", {
     "summary": "Create a draft product (supplier)", "tags": ["products"],
     "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}},
@@ -241,7 +286,9 @@ for _method in ("patch", "put"):
         "summary": "Update your product (absent fields are kept)", "tags": ["products"], "parameters": [_id_param],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductInput"}}}},
         "responses": {"200": {"description": "Updated", "content": _ref}, "403": {"description": "Not yours", "content": _err},
-                      "404": {"description": "Not found", "content": _err}}})
+                      "404": {"description": "Not found", "content": _err},
+                      "409": {"description": "SKU already used, or a reviewer moved the product meanwhile",
+                              "content": _err}}})
 OPENAPI.spec("/products/{id}/submit", "post", {
     "summary": "Submit a draft for review", "tags": ["products"], "parameters": [_id_param],
     "responses": {"200": {"description": "Submitted", "content": _ref},
@@ -254,8 +301,12 @@ OPENAPI.spec("/products/{id}/compliance", "get", {
     "parameters": [_id_param, {"name": "city", "in": "query", "required": True, "schema": {"type": "string"},
                                "description": "city code, e.g. nanjing"}],
     "responses": {"200": {"description": "Verdict and per-indicator results (pass/fail/missing, limit, value, reason)",
-                          "content": {"application/json": {"schema": {"type": "object", "properties": {
-                              "verdict": {"type": "string"}, "city": {"type": "string"},
-                              "standard_version_id": {"type": "integer", "nullable": True},
-                              "results": {"type": "array", "items": {"type": "object"}}}}}}},
+                          "content": {"application/json": {"schema": {
+                              "type": "object", "required": ["product_id", "city", "verdict", "results"], "properties": {
+                                  "product_id": {"type": "integer"}, "verdict": _VERDICT, "city": {"type": "string"},
+                                  "climate_zone": _nullable_str,
+                                  "standard_version_id": {"type": "integer", "nullable": True},
+                                  "evaluated_at": {"type": "string", "format": "date-time", "nullable": True},
+                                  "results": {"type": "array", "items": {"type": "object"}}}}}}},
+                  "400": {"description": "No city given, or an unknown city", "content": _err},
                   "404": {"description": "Not found", "content": _err}}})

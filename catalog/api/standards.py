@@ -58,10 +58,29 @@ def api_categories():
     return jsonify({"groups": groups, "count": sum(len(g["categories"]) for g in groups)})
 
 
+_REQUIREMENT = {"type": "string", "enum": ["mandatory", "optional"], "nullable": True}
+_CATEGORY = {"type": "object", "required": ["code", "name_en", "name_zh", "group", "requirements"], "properties": {
+    "code": {"type": "string"}, "name_en": {"type": "string"}, "name_zh": {"type": "string"},
+    "default_unit": {"type": "string", "nullable": True}, "group": {"type": "string"},
+    "requirements": {"type": "object", "description": "edition code -> mandatory/optional",
+                     "additionalProperties": _REQUIREMENT}}}
+_VERSION = {"type": "object", "required": ["id", "number", "status", "effective_from"], "properties": {
+    "id": {"type": "integer"}, "number": {"type": "integer"},
+    "status": {"type": "string", "enum": ["draft", "in_force", "superseded"]},
+    "effective_from": {"type": "string", "format": "date"}, "based_on_id": {"type": "integer", "nullable": True},
+    "note": {"type": "string", "nullable": True}}}
+
 OPENAPI.spec("/categories", "get", {
     "summary": "Category catalogue (51 categories in 6 groups)", "tags": ["standards"], "security": [],
     "responses": {"200": {"description": "Groups with their categories; `requirements` maps edition code to "
-                                         "mandatory/optional under the version in force today"}},
+                                         "mandatory/optional under the version in force today",
+                          "content": {"application/json": {"schema": {
+                              "type": "object", "required": ["groups", "count"], "properties": {
+                                  "count": {"type": "integer", "minimum": 0},
+                                  "groups": {"type": "array", "items": {"type": "object", "properties": {
+                                      "code": {"type": "string"}, "name_en": {"type": "string"},
+                                      "name_zh": {"type": "string"},
+                                      "categories": {"type": "array", "items": _CATEGORY}}}}}}}}}},
 })
 
 
@@ -83,7 +102,17 @@ def api_standards():
 
 OPENAPI.spec("/standards", "get", {
     "summary": "Demand standard editions and their versions", "tags": ["standards"], "security": [],
-    "responses": {"200": {"description": "Editions with versions; `current_version_id` is in force today"}},
+    "responses": {"200": {"description": "Editions with versions; `current_version_id` is in force today",
+                          "content": {"application/json": {"schema": {
+                              "type": "object", "required": ["editions"], "properties": {
+                                  "applicable_version_id": {"type": "integer", "nullable": True},
+                                  "editions": {"type": "array", "items": {"type": "object", "properties": {
+                                      "code": {"type": "string"}, "title": {"type": "string"},
+                                      "title_zh": {"type": "string", "nullable": True},
+                                      "effective_from": {"type": "string", "format": "date"},
+                                      "optional_green_share_min": {"type": "number", "nullable": True},
+                                      "current_version_id": {"type": "integer", "nullable": True},
+                                      "versions": {"type": "array", "items": _VERSION}}}}}}}}}},
 })
 
 
@@ -128,7 +157,23 @@ OPENAPI.spec("/standards/{edition}/categories/{code}", "get", {
         {"name": "at", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
          "description": "Version in force on this date (default today, China time)"},
     ],
-    "responses": {"200": {"description": "Version, requirement and rules"},
-                  "404": {"description": "Unknown edition, category or city",
+    "responses": {"200": {"description": "Version, requirement and rules", "content": {"application/json": {"schema": {
+                              "type": "object", "required": ["edition", "version", "category", "rules", "resolved"],
+                              "properties": {
+                                  "edition": {"type": "string"}, "version": _VERSION, "category": _CATEGORY,
+                                  "requirement": _REQUIREMENT, "resolved": {"type": "boolean"},
+                                  "optional_green_share_min": {"type": "number", "nullable": True},
+                                  "city": {"type": "object", "nullable": True},
+                                  "rules": {"type": "array", "items": {"type": "object", "required": ["key", "comparison"],
+                                                                       "properties": {
+                                      "key": {"type": "string"}, "comparison": {"type": "string",
+                                                                                "enum": ["<=", ">=", "=", "in", "at_least", "bool"]},
+                                      "kind": {"type": "string", "enum": ["green", "quality"]},
+                                      "unit": {"type": "string"}, "scope": {"type": "string",
+                                                                            "enum": ["base", "climate_zone", "city"]},
+                                      "requirement_text": {"type": "string"}}}}}}}}},
+                  "400": {"description": "`at` is not a date written YYYY-MM-DD",
+                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                  "404": {"description": "Unknown edition, category or city, or no version in force on that date",
                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
 })

@@ -23,7 +23,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from catalog.services.product_validation import MAX_DATE, MIN_DATE
+
 EXTRA_INDICATOR_ROWS = 3
+#: The date range the service accepts, also given to the browser's date picker.
+DATE_BOUNDS = {"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()}
 
 
 class IndicatorRowForm(Form):
@@ -53,13 +57,13 @@ class ProductForm(FlaskForm):
     cert_star_grade = SelectField(_l("Star grade"), choices=[SelectChoice(v, label) for v, label in (("", "-"), ("1", "1"), ("2", "2"), ("3", "3"))],
                                   validators=[Optional()])
     cert_standard = StringField(_l("Standard certified against"), validators=[Optional(), Length(max=200)])
-    cert_issued_on = DateField(_l("Issued on"), validators=[Optional()])
-    cert_expires_on = DateField(_l("Expires on"), validators=[Optional()])
+    cert_issued_on = DateField(_l("Issued on"), validators=[Optional()], render_kw=DATE_BOUNDS)
+    cert_expires_on = DateField(_l("Expires on"), validators=[Optional()], render_kw=DATE_BOUNDS)
 
     carbon_declared_unit = StringField(_l("Declared unit (e.g. 1 m2, 1 t)"), validators=[Optional(), Length(max=32)])
     carbon_gwp_a1a3 = DecimalField(_l("GWP A1-A3 (kg CO2e per declared unit)"), places=3,
                                    validators=[Optional(), NumberRange(min=0)])
-    carbon_valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    carbon_valid_until = DateField(_l("Valid until"), validators=[Optional()], render_kw=DATE_BOUNDS)
     carbon_program_operator = StringField(_l("Programme operator"), validators=[Optional(), Length(max=200)])
 
     submit = SubmitField(_l("Save draft"))
@@ -168,7 +172,7 @@ class TestReportForm(FlaskForm):
 
     number = StringField(_l("Report number"), validators=[DataRequired(), Length(max=64)])
     lab = StringField(_l("Laboratory"), validators=[DataRequired(), Length(max=200)])
-    issued_on = DateField(_l("Issued on"), validators=[DataRequired()])
+    issued_on = DateField(_l("Issued on"), validators=[DataRequired()], render_kw=DATE_BOUNDS)
     covers = StringField(_l("Indicators covered (comma separated keys)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Add test report"))
 
@@ -176,3 +180,19 @@ class TestReportForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Confirm"))
+
+
+class ReviewBatchForm(FlaskForm):
+    """The reviewer queue's batch decision on the ticked products (`ids`, read from the request)."""
+
+    reason = TextAreaField(_l("Reason for rejection (for every selected product)"),
+                           validators=[Optional(), Length(max=500)])
+    verify = SubmitField(_l("Verify selected"))
+    reject = SubmitField(_l("Reject selected"))
+
+
+class SubmitBatchForm(FlaskForm):
+    """A supplier submits the ticked drafts (`ids`), or every draft shown on the page (`page_ids`)."""
+
+    submit = SubmitField(_l("Submit selected for review"))
+    submit_page = SubmitField(_l("Submit every draft on this page"))

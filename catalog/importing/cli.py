@@ -33,36 +33,44 @@ def import_command(file, credit_code, partial, max_rows):
 
     supplier = _supplier(credit_code)
     max_rows = max_rows or current_app.config.get("IMPORT_MAX_ROWS")
-    state = {"bar": None, "last": 0}
+    state = {"bar": None, "last": 0, "phase": None}
     show = sys.stderr.isatty()
+    labels = {"check": "checking", "write": "writing"}
+
+    def close_bar():
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+            state["bar"] = None
 
     def progress(done, total, phase):
-        if phase == "commit":
-            return
         if phase == "scan":
             if show:
-                click.echo(f"\rchecking: {done:,} rows", nl=False, err=True)
+                click.echo(f"\rreading: {done:,} rows", nl=False, err=True)
             return
-        if state["bar"] is None:
+        if phase not in labels:
+            return
+        if state["phase"] != phase:
+            close_bar()
+            state["phase"], state["last"] = phase, 0
             if show:
                 click.echo("", err=True)
-            state["bar"] = click.progressbar(length=max(total, 1), label="importing", file=sys.stderr,
+            state["bar"] = click.progressbar(length=max(total, 1), label=labels[phase], file=sys.stderr,
                                              show_pos=True, show_percent=True)
             state["bar"].__enter__()
         state["bar"].update(done - state["last"])
         state["last"] = done
 
     try:
-        result = run_import(file, supplier, None, partial=partial, max_rows=max_rows, progress=progress)
+        result = run_import(file, supplier, None, partial=partial, max_rows=max_rows, progress=progress,
+                            max_columns=current_app.config.get("IMPORT_MAX_COLUMNS"))
     finally:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
+        close_bar()
     for issue in result.issues:
         click.echo(str(issue), err=True)
     if result.issues_truncated:
         click.echo(f"... and {result.issues_truncated} more problems", err=True)
-    click.echo(f"{result.rows} rows: {result.created} created, {result.updated} updated, "
-               f"{result.failed_rows} failed" + ("" if result.written or not result.issues else "; nothing written"))
+    click.echo(f"{result.rows} rows: {result.created} created, {result.updated} updated "
+               f"({result.unchanged} unchanged), {result.failed_rows} failed" + ("" if result.written or not result.issues else "; nothing written"))
     if not result.ok:
         sys.exit(1)
 

@@ -10,8 +10,8 @@ from flask import current_app
 from core.extensions import db
 
 # Live progress for the in-process (thread) backend. On SQLite an all-or-nothing import holds the
-# database write lock until it commits, so the Job row cannot be updated meanwhile; the job page
-# reads this instead. Keys are job ids, values (done, total, phase).
+# database write lock while it publishes (the last, short phase), so the Job row is not updated
+# then; the job page reads this instead. Keys are job ids, values (done, total, phase).
 _LIVE: dict[str, tuple[int, int, str]] = {}
 _LOCK = threading.Lock()
 
@@ -28,13 +28,15 @@ def import_job(path: str, supplier_id: int, user_id: int | None, partial: bool, 
 
     from catalog.importing.runner import run_import
 
-    can_write_job_row = partial or db.engine.dialect.name != "sqlite"
+    sqlite = db.engine.dialect.name == "sqlite"
     state = {"last": 0.0}
 
     def progress(done: int, total: int, phase: str) -> None:
         with _LOCK:
             _LIVE[job_id] = (done, total, phase)
         now = time.monotonic()
+        # Checking holds no write lock; publishing does (on SQLite, until its commit).
+        can_write_job_row = partial or not sqlite or phase in ("scan", "check")
         if can_write_job_row and now - state["last"] > 0.5:
             state["last"] = now
             update_progress(job_id, done, total or None, message=phase)
@@ -43,7 +45,8 @@ def import_job(path: str, supplier_id: int, user_id: int | None, partial: bool, 
         supplier = db.session.get(Organisation, supplier_id)
         actor = db.session.get(User, user_id) if user_id else None
         result = run_import(path, supplier, actor, partial=partial, filename=filename, progress=progress,
-                            max_rows=current_app.config.get("IMPORT_MAX_ROWS"))
+                            max_rows=current_app.config.get("IMPORT_MAX_ROWS"),
+                            max_columns=current_app.config.get("IMPORT_MAX_COLUMNS"))
         data = result.to_dict()
         update_progress(job_id, result.rows, result.rows, message="done")
         return data

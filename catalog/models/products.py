@@ -71,6 +71,11 @@ class Product(db.Model):
     listed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Bulk import: digest of the file row last imported into this product, and `updated_at` as
+    # that import left it. A re-imported row with the same digest is skipped while `updated_at`
+    # still equals `imported_at` (any other change of the product moves `updated_at`).
+    import_digest: Mapped[Optional[str]] = mapped_column(String(32))
+    imported_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     supplier = relationship("Organisation", lazy="joined")
     category = relationship("Category", lazy="joined")
@@ -149,7 +154,8 @@ class ProductIndicatorValue(db.Model):
 
 
 class ProductDocument(db.Model):
-    """Links a document to a product, saying what it is."""
+    """Links a document to a product, saying what it is and what its uploader called it (the
+    stored `Document` is shared by everyone who uploaded the same bytes)."""
 
     __tablename__ = "product_documents"
     __table_args__ = (
@@ -161,10 +167,16 @@ class ProductDocument(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="other")
+    display_name: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="document_links")
     document: Mapped[Document] = relationship(lazy="joined")
+
+    @property
+    def name(self) -> str:
+        """The name to show and to download under (never another uploader's)."""
+        return self.display_name or f"{self.kind}-{self.document.sha256[:12]}"
 
 
 class Certificate(db.Model):
@@ -188,6 +200,8 @@ class Certificate(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="valid")
     changed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id"))
+    # The expiry date the supplier was last warned about (the daily job warns once per date).
+    expiry_notice_for: Mapped[Optional[dt.date]] = mapped_column(Date)
 
     product: Mapped[Product] = relationship(back_populates="certificates")
     document = relationship("Document")
@@ -237,6 +251,17 @@ class CarbonDeclaration(db.Model):
     product: Mapped[Product] = relationship(back_populates="carbon_declarations")
 
 
+class VerdictDetail(db.Model):
+    """The engine's per-indicator results of a verdict, stored once per distinct value (many
+    products and cities share the same details) and referenced from `ProductVerdict` by digest
+    (`catalog.services.verdicts.details_digest`)."""
+
+    __tablename__ = "verdict_details"
+
+    digest: Mapped[str] = mapped_column(String(32), primary_key=True)
+    details: Mapped[dict] = mapped_column(JSON)
+
+
 class ProductVerdict(db.Model):
     """Stored outcome of the compliance engine for one product in one city."""
 
@@ -252,9 +277,27 @@ class ProductVerdict(db.Model):
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"))
     standard_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("standard_versions.id"))
     verdict: Mapped[str] = mapped_column(String(16))
-    # Deferred: lists and imports need the verdict, only the product page needs the details.
-    details: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)
+    # The per-indicator results live in `verdict_details` (shared); lists and imports need only
+    # the verdict, the product page loads the details.
+    details_digest: Mapped[Optional[str]] = mapped_column(ForeignKey("verdict_details.digest"))
     evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="verdicts")
     city = relationship("City", lazy="joined")
+    detail: Mapped[Optional[VerdictDetail]] = relationship(lazy="select")
+
+    @property
+    def details(self) -> dict:
+        """The engine's results (`compliance.Evaluation.to_dict()`); {} when none are stored."""
+        if self.details_digest is None:
+            return {}
+        found = self.detail
+        if found is None or found.digest != self.details_digest:
+            found = db.session.get(VerdictDetail, self.details_digest)
+        return found.details if found is not None else {}
+
+    @details.setter
+    def details(self, value: dict) -> None:
+        from catalog.services.verdicts import store_details
+
+        self.details_digest = store_details(value) if value else None

@@ -8,8 +8,9 @@ from core.api import api_auth
 
 from . import service
 from .engine import SearchUnavailable
-from .params import FIRE_CLASSES, MAX_PER_PAGE, MAX_QUERY_CHARS, parse_autocomplete_args, parse_search_args
-from .query import FACETS, SORTS
+from .params import (FIRE_CLASSES, MAX_GWP, MAX_PER_PAGE, MAX_PRICE_FEN, MAX_QUERY_CHARS, MAX_VALUES_PER_FACET,
+                     MAX_WINDOW, parse_autocomplete_args, parse_search_args)
+from .query import EXPIRING_DAYS, FACETS, SORTS
 
 OPENAPI = openapi.Operations()  # registered by the package's register(app)
 
@@ -95,7 +96,12 @@ def products_autocomplete():
 
 def _multi(name, schema, description):
     return {"name": name, "in": "query", "required": False, "style": "form", "explode": True,
-            "description": description, "schema": {"type": "array", "items": schema}}
+            "description": description,
+            "schema": {"type": "array", "items": schema, "maxItems": MAX_VALUES_PER_FACET}}
+
+
+_CODE = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"}
+_CITY = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,31}$"}
 
 
 def _one(name, schema, description):
@@ -136,23 +142,33 @@ OPENAPI.spec("/products/search", "get", {
     "tags": ["catalog"],
     "security": [{}, {"bearer": []}],
     "parameters": [
-        _one("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "Search text. Quotes for phrases, `-word` to exclude, `word*` for prefixes."),
-        _multi("group", {"type": "string"}, "Category group code (repeatable)."),
-        _multi("category", {"type": "string"}, "Category code (repeatable)."),
-        _multi("stars", {"type": "integer", "minimum": 1, "maximum": 3}, "Star grade (repeatable)."),
-        _multi("city", {"type": "string"}, "Only products compliant in this city (repeatable: any of them)."),
-        _multi("supplier", {"type": "integer"}, "Supplier organisation id (repeatable)."),
-        _one("price_min", {"type": "integer", "minimum": 0}, "Minimum list price in fen."),
-        _one("price_max", {"type": "integer", "minimum": 0}, "Maximum list price in fen."),
-        _one("gwp_min", {"type": "number", "minimum": 0}, "Minimum GWP A1-A3 (kg CO2e per declared unit)."),
-        _one("gwp_max", {"type": "number", "minimum": 0}, "Maximum GWP A1-A3 (kg CO2e per declared unit)."),
-        _multi("fire_class", {"type": "string", "enum": list(FIRE_CLASSES)}, "Reaction-to-fire class (repeatable)."),
-        _one("expiring", {"type": "boolean"}, "Only products whose certificate expires within 90 days."),
-        _one("verdict_city", {"type": "string"}, "City whose verdict each hit reports (default: first `city`)."),
-        _one("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Sort order."),
-        _one("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number (page x per_page <= 10000)."),
+        _one("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "Search text. Quotes for phrases, `-word` to exclude, "
+             "`word*` for prefixes. Matches names, brand, model, description and category; the manufacturer "
+             "(often the supplier firm's name) only counts together with one of those."),
+        _multi("group", _CODE, "Category group code (repeatable: any of them)."),
+        _multi("category", _CODE, "Category code (repeatable: any of them)."),
+        _multi("stars", {"type": "integer", "minimum": 1, "maximum": 3}, "Star grade (repeatable: any of them)."),
+        _multi("city", _CITY, "Only products compliant in this city (repeatable: compliant in every one of them)."),
+        _multi("supplier", {"type": "integer", "minimum": 1, "maximum": 2**53},
+               "Supplier organisation id (repeatable: any of them)."),
+        _one("price_min", {"type": "integer", "minimum": 0, "maximum": MAX_PRICE_FEN}, "Minimum list price in fen."),
+        _one("price_max", {"type": "integer", "minimum": 0, "maximum": MAX_PRICE_FEN},
+             "Maximum list price in fen (not below `price_min`)."),
+        _one("gwp_min", {"type": "number", "minimum": 0, "maximum": MAX_GWP},
+             "Minimum GWP A1-A3 (kg CO2e per declared unit)."),
+        _one("gwp_max", {"type": "number", "minimum": 0, "maximum": MAX_GWP},
+             "Maximum GWP A1-A3 (kg CO2e per declared unit; not below `gwp_min`)."),
+        _multi("fire_class", {"type": "string", "enum": list(FIRE_CLASSES)},
+               "Reaction-to-fire class (repeatable: any of them)."),
+        _one("expiring", {"type": "boolean"}, f"Only products whose certificate expires within {EXPIRING_DAYS} days."),
+        _one("verdict_city", _CITY, "City whose verdict each hit reports (default: first `city`)."),
+        _one("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
+             "Sort order. `relevance` without `q` sorts newest first."),
+        _one("page", {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW, "default": 1},
+             f"Page number (page x per_page <= {MAX_WINDOW:,}; deeper: `search_after`)."),
         _one("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20}, "Hits per page."),
-        _one("search_after", {"type": "string"}, "Cursor from `next_search_after` for deep paging."),
+        _one("search_after", {"type": "string", "maxLength": 2000, "pattern": r"^[A-Za-z0-9_\-]+$"},
+             "Cursor from `next_search_after` for deep paging (not with `page`)."),
         _one("facets", {"type": "boolean", "default": True}, "Set to false to skip facet counts (faster; "
              "`facets` is then empty), e.g. on later pages of a search_after walk."),
     ],
@@ -162,12 +178,15 @@ OPENAPI.spec("/products/search", "get", {
             "properties": {
                 "total": {"type": "integer"}, "took": {"type": "integer", "description": "Engine time in ms."},
                 "page": {"type": "integer", "nullable": True}, "per_page": {"type": "integer"},
-                "sort": {"type": "string"}, "next_search_after": {"type": "string", "nullable": True},
+                "sort": {"type": "string", "enum": list(SORTS),
+                         "description": "The order applied (`newest` for `relevance` without `q`)."},
+                "next_search_after": {"type": "string", "nullable": True},
                 "hits": {"type": "array", "items": {"$ref": "#/components/schemas/ProductSearchHit"}},
                 "facets": {"type": "object", "description": "Facet name -> values with counts. Names: " + ", ".join(FACETS),
                            "additionalProperties": {"type": "array", "items": _FACET_ITEM}},
             }}}}},
-        "503": {"description": "The search engine is unavailable",
+        "503": {"description": "The search engine is unreachable or its index is missing (being built); "
+                               "`error.code` is `search_unavailable`. An empty index answers 200 with no hits.",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
     },
 })

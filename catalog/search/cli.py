@@ -1,4 +1,4 @@
-"""`flask search ...`: reindex, sync, check, status."""
+"""`flask search ...`: reindex, sync, retry, check, status, prune."""
 from __future__ import annotations
 
 import sys
@@ -59,6 +59,10 @@ def reindex_command():
                f"({result.docs_per_second:.0f} docs/s); alias '{search_engine.alias}' now points to it.")
     if result.replayed:
         click.echo(f"Replayed {result.replayed} changes made during the build.")
+    if result.failed:
+        shown = "; ".join(f"{pid}: {reason}" for pid, reason in list(result.failed.items())[:5])
+        click.echo(f"{len(result.failed)} products could not be indexed (parked in the outbox, see "
+                   f"`flask search status`): {shown}", err=True)
     for name in result.dropped:
         click.echo(f"Dropped old index {name}.")
 
@@ -81,7 +85,21 @@ def sync_command(follow, poll):
         return
     result = drain(app)
     left = backlog()
-    click.echo(f"Sent {result['sent']} changes, {result['failed']} failed; {left} still pending.")
+    click.echo(f"Sent {result['sent']} changes, {result['failed']} failed ({result['parked']} parked); "
+               f"{left} still pending.")
+    if result["failed"]:
+        sys.exit(1)
+
+
+@search_cli.command("retry")
+def retry_command():
+    """Queue outbox rows parked as failed again (after fixing the data), then deliver."""
+    from .sync import drain, retry_failed
+
+    app = _engine_app()
+    queued = retry_failed(app)
+    result = drain(app)
+    click.echo(f"Queued {queued} parked rows again; sent {result['sent']}, {result['parked']} parked again.")
     if result["failed"]:
         sys.exit(1)
 

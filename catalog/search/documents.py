@@ -13,6 +13,8 @@ from typing import Iterable, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .query import facet_tokens
+
 PASS = "pass"
 
 
@@ -49,7 +51,7 @@ def build_document(*, product: dict, category: dict, supplier: dict, certificate
         stars = None
         until = None
     description = product.get("description") or ""
-    return {
+    doc = {
         "product_id": product["id"],
         "version": int(version),
         "sku": product["sku"],
@@ -85,6 +87,11 @@ def build_document(*, product: dict, category: dict, supplier: dict, certificate
         "created_at": _iso(product.get("created_at")),
         "updated_at": _iso(product.get("updated_at")),
     }
+    # What the public filter and the facets read (mapping v2): visible to everyone until then,
+    # and one token per facet value.
+    doc["public_until"] = doc["cert_valid_until"] if doc["listed"] and cert_status == "valid" else None
+    doc["facet_tokens"] = facet_tokens(doc)
+    return doc
 
 
 def current_versions(session: Session, ids: Optional[Iterable[int]] = None) -> dict[int, int]:
@@ -97,8 +104,13 @@ def current_versions(session: Session, ids: Optional[Iterable[int]] = None) -> d
     return {int(pid): int(v) for pid, v in session.execute(q.group_by(SearchOutbox.entity_id))}
 
 
-def load_documents(session: Session, ids: list[int], versions: Optional[dict[int, int]] = None) -> dict[int, dict]:
-    """Documents for the given product ids that exist (a missing id means: delete it)."""
+def load_documents(session: Session, ids: list[int], versions: Optional[dict[int, int]] = None,
+                   errors: Optional[dict[int, str]] = None) -> dict[int, dict]:
+    """Documents for the given product ids that exist (a missing id means: delete it).
+
+    With `errors` given, a product whose document cannot be built (bad data, e.g. a date the
+    index cannot hold) is left out of the result and reported there as `{id: reason}`, so one
+    bad product never stops the others; without it, the error propagates."""
     from catalog.models import (CarbonDeclaration, Category, CategoryGroup, Certificate, Product,
                                 ProductIndicatorValue, ProductVerdict)
     from core.models import City, Organisation
@@ -150,22 +162,37 @@ def load_documents(session: Session, ids: list[int], versions: Optional[dict[int
     out = {}
     for r in rows:
         pid = r["id"]
-        out[pid] = build_document(
-            product={"id": pid, "sku": r["sku"], "name_zh": r["name_zh"], "name_en": r["name_en"],
-                     "brand": r["brand"], "model_spec": r["model_spec"], "manufacturer": r["manufacturer"],
-                     "description": r["description"], "unit": r["unit"], "supplier_id": r["supplier_id"],
-                     "list_price_fen": r["list_price_fen"], "status": r["status"],
-                     "created_at": _aware(r["created_at"]), "updated_at": _aware(r["updated_at"])},
-            category={"id": r["category_id"], "code": r["cat_code"], "name_zh": r["cat_zh"], "name_en": r["cat_en"],
-                      "group_code": r["group_code"]},
-            supplier={"name_zh": r["sup_zh"], "name_en": r["sup_en"]},
-            certificates=certs.get(pid, []),
-            carbon=carbon.get(pid),
-            verdicts=verdicts.get(pid, []),
-            fire_class=fire.get(pid),
-            version=versions.get(pid, 0),
-        )
+        try:
+            out[pid] = _build_row(r, certs, carbon, verdicts, fire, versions)
+        except Exception as exc:  # noqa: BLE001 - any bad value in one product's data
+            if errors is None:
+                raise
+            errors[pid] = describe_error(exc)
     return out
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for `SearchOutbox.last_error`: the exception's class and message."""
+    return f"{exc.__class__.__name__}: {exc}"[:480]
+
+
+def _build_row(r, certs, carbon, verdicts, fire, versions) -> dict:
+    pid = r["id"]
+    return build_document(
+        product={"id": pid, "sku": r["sku"], "name_zh": r["name_zh"], "name_en": r["name_en"],
+                 "brand": r["brand"], "model_spec": r["model_spec"], "manufacturer": r["manufacturer"],
+                 "description": r["description"], "unit": r["unit"], "supplier_id": r["supplier_id"],
+                 "list_price_fen": r["list_price_fen"], "status": r["status"],
+                 "created_at": _aware(r["created_at"]), "updated_at": _aware(r["updated_at"])},
+        category={"id": r["category_id"], "code": r["cat_code"], "name_zh": r["cat_zh"], "name_en": r["cat_en"],
+                  "group_code": r["group_code"]},
+        supplier={"name_zh": r["sup_zh"], "name_en": r["sup_en"]},
+        certificates=certs.get(pid, []),
+        carbon=carbon.get(pid),
+        verdicts=verdicts.get(pid, []),
+        fire_class=fire.get(pid),
+        version=versions.get(pid, 0),
+    )
 
 
 def _aware(value):

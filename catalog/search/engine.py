@@ -195,6 +195,46 @@ class SearchEngine:
         """Run a search body against the alias; returns the response as a dict."""
         return self.call(lambda c: c.search(index=index or self.alias, body=body).body)
 
+    SCHEMA_TTL = 30.0  # seconds a process trusts what it learnt about the alias's index
+
+    def live_index(self, fresh: bool = False) -> tuple[tuple[str, ...], int]:
+        """The indexes behind the alias and their mapping version (from the names reindex gives
+        them, ``<alias>-v<N>-<timestamp>``), looked up at most every `SCHEMA_TTL` seconds.
+        An alias that does not exist yet reads as the current version (the index being built
+        will be that one). Raises `SearchUnavailable` when the engine cannot be reached."""
+        import time
+
+        from .mappings import current_version
+
+        app = self._app()
+        state = self._state(app)
+        alias = self.alias
+        cached = state.get("live_index")
+        now = time.monotonic()
+        if cached and cached[0] == alias and cached[1] > now and not fresh:
+            return cached[2], cached[3]
+        from elasticsearch import NotFoundError
+
+        try:
+            names = tuple(sorted(self.call(lambda c: c.indices.get_alias(name=alias).body)))
+        except SearchUnavailable as exc:
+            if not isinstance(exc.cause, NotFoundError):
+                raise
+            return (), current_version()
+        pattern = re.compile(rf"^{re.escape(alias)}-v(\d+)-\d+$")
+        versions = [int(m.group(1)) for n in names if (m := pattern.match(n))]
+        version = min(versions) if versions else 1
+        state["live_index"] = (alias, now + self.SCHEMA_TTL, names, version)
+        return names, version
+
+    def schema(self) -> int:
+        """Mapping version of the index searched (see `live_index`)."""
+        return self.live_index()[1]
+
+    def forget_live_index(self, app=None) -> None:
+        """The alias moved (reindex, first index): look it up again on next use."""
+        self._state(app).pop("live_index", None)
+
     def index_state(self) -> tuple[str, str]:
         state = self._state()
         return state["index_state"], state["index_message"]
@@ -205,7 +245,8 @@ class SearchEngine:
         state["index_message"] = message
 
     def health(self) -> dict:
-        """For /healthz, never raising. `status`: ok | down | unconfigured; `index`: ready |
+        """For /healthz, never raising. `status`: ok | degraded (outbox rows parked as failed:
+        `outbox_failed`, the newest in `outbox_failures`) | down | unconfigured; `index`: ready |
         building | missing, with the alias, its indexes, document count and outbox backlog."""
         cfg = self._app().config
         if not cfg.get("ELASTICSEARCH_URL"):
@@ -229,9 +270,15 @@ class SearchEngine:
         if message:
             out["index_message"] = message
         try:
-            from .sync import backlog
+            from .sync import backlog, failed_rows
 
             out["outbox_backlog"] = backlog()
+            failed, newest = failed_rows()
+            out["outbox_failed"] = failed
+            if failed:
+                # documents that could not be delivered: the index lacks these products' changes
+                out["status"] = "degraded"
+                out["outbox_failures"] = newest
         except Exception:  # health reports, never fails
             pass
         return out

@@ -29,6 +29,9 @@ from .sync import _session, bulk_actions, bulk_failures
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+# A build that has to leave out more products than this (or 1 %) is abandoned: the cause is not
+# bad data in a few products but something systematic, and the old index is better than a hollow one.
+MAX_SKIPPED = 50
 
 
 def new_index_name(alias: str, version: int, now: Optional[dt.datetime] = None) -> str:
@@ -52,6 +55,8 @@ class ReindexResult:
     seconds: float
     replayed: int = 0
     dropped: list[str] = field(default_factory=list)
+    # products whose document could not be built: left out of the index, parked in the outbox
+    failed: dict[int, str] = field(default_factory=dict)
 
     @property
     def docs_per_second(self) -> float:
@@ -79,18 +84,17 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
         total = session.execute(select(func.count(Product.id))).scalar_one()
         done = 0
         last_id = 0
+        failed: dict[int, str] = {}
         if progress:
             progress(0, total)
         # Reading batch n+1 from the database overlaps with sending batch n to the engine.
         from concurrent.futures import ThreadPoolExecutor
 
         def send_batch(ops, count):
+            """Returns (documents indexed, {product id: why the engine rejected it})."""
             with app.app_context():
                 failures = bulk_failures(search_engine.bulk(ops))
-            if failures:
-                first = next(iter(failures.items()))
-                raise SearchUnavailable(f"Reindex failed for {len(failures)} documents, e.g. {first[0]}: {first[1]}")
-            return count
+            return count - len(failures), {int(pid): reason for pid, reason in failures.items()}
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-reindex") as pool:
             pending = None
@@ -100,10 +104,12 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
                 if ids:
                     last_id = ids[-1]
                     versions = current_versions(session, ids)
-                    docs = load_documents(session, ids, versions)
+                    docs = load_documents(session, ids, versions, errors=failed)
                     session.rollback()  # end the read transaction between batches
                 if pending is not None:
-                    done += pending.result()
+                    indexed, rejected = pending.result()
+                    done += indexed
+                    failed.update(rejected)
                     pending = None
                     if progress:
                         progress(done, total)
@@ -112,6 +118,10 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
                 ops = bulk_actions(name, docs, {})
                 if ops:
                     pending = pool.submit(send_batch, ops, len(docs))
+        if len(failed) > max(MAX_SKIPPED, total // 100):
+            # not a few bad products but something systematic (mapping, engine): keep the old index
+            pid, reason = next(iter(failed.items()))
+            raise SearchUnavailable(f"Reindex failed for {len(failed)} of {total} products, e.g. {pid}: {reason}")
         with app.app_context():
             search_engine.call(lambda c: c.options(request_timeout=search_engine.bulk_timeout)
                                .indices.refresh(index=name))
@@ -122,6 +132,7 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
             if not old and search_engine.call(lambda c: c.indices.exists(index=alias).body):
                 search_engine.call(lambda c: c.indices.delete(index=alias))
             search_engine.call(lambda c: c.indices.update_aliases(actions=actions))
+            search_engine.forget_live_index()
             dropped = []
             for i in old:
                 if i != name:
@@ -134,16 +145,26 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
         for i in range(0, len(replay_ids), batch):
             chunk = list(replay_ids[i:i + batch])
             versions = current_versions(session, chunk)
-            docs = load_documents(session, chunk, versions)
-            deletes = {pid: versions.get(pid, 0) for pid in chunk if pid not in docs}
+            errors: dict[int, str] = {}
+            docs = load_documents(session, chunk, versions, errors=errors)
+            deletes = {pid: versions.get(pid, 0) for pid in chunk if pid not in docs and pid not in errors}
+            failed.update(errors)
             session.rollback()
             ops = bulk_actions(alias, docs, deletes)
             if ops:
                 with app.app_context():
                     search_engine.bulk(ops, refresh=refresh, require_alias=True)
             replayed += len(chunk)
+        settle_parked(session, high_water, failed)
+        if failed:
+            park_unbuildable(session, failed)
+            log.error("reindex: %d products could not be indexed, e.g. %s: %s", len(failed),
+                      *next(iter(failed.items())))
+        from .service import forget_browse_facets
+
+        forget_browse_facets(app)
         return ReindexResult(index=name, documents=done, seconds=time.perf_counter() - start,
-                             replayed=replayed, dropped=dropped)
+                             replayed=replayed, dropped=dropped, failed=failed)
     except BaseException:
         # leave no half-built index behind; the alias still points at the old one
         try:
@@ -155,6 +176,49 @@ def reindex(app, progress: Optional[Callable[[int, int], None]] = None, batch: i
         raise
     finally:
         session.close()
+
+
+def settle_parked(session, up_to: int, failed: dict[int, str]) -> None:
+    """Rows parked before a build whose product is now in the index: delivered by the build."""
+    from sqlalchemy import update
+
+    from core.timeutil import utcnow
+
+    rows = session.execute(select(SearchOutbox.id, SearchOutbox.entity_id).where(
+        SearchOutbox.processed_at.is_(None), SearchOutbox.failed_at.is_not(None),
+        SearchOutbox.id <= up_to)).all()
+    ids = [r.id for r in rows if r.entity_id not in failed]
+    now = utcnow()
+    for i in range(0, len(ids), 500):
+        session.execute(update(SearchOutbox).where(SearchOutbox.id.in_(ids[i:i + 500]))
+                        .values(processed_at=now, failed_at=None, last_error=None))
+    session.commit()
+
+
+def park_unbuildable(session, failed: dict[int, str]) -> None:
+    """Make products left out of a build visible as parked outbox rows (one per product: an
+    existing parked row gets the new error, otherwise one is added)."""
+    from sqlalchemy import insert, update
+
+    from core.timeutil import utcnow
+
+    now = utcnow()
+    ids = list(failed)
+    parked = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        parked.update(session.execute(select(SearchOutbox.entity_id).where(
+            SearchOutbox.entity == "product", SearchOutbox.entity_id.in_(chunk),
+            SearchOutbox.processed_at.is_(None), SearchOutbox.failed_at.is_not(None))).scalars())
+    for pid in parked:
+        session.execute(update(SearchOutbox).where(
+            SearchOutbox.entity == "product", SearchOutbox.entity_id == pid, SearchOutbox.processed_at.is_(None),
+            SearchOutbox.failed_at.is_not(None)).values(last_error=failed[pid][:500], failed_at=now))
+    new = [{"entity": "product", "entity_id": pid, "op": "upsert", "created_at": now, "attempts": 1,
+            "failed_at": now, "last_error": failed[pid][:500]} for pid in ids if pid not in parked]
+    if new:
+        session.execute(insert(SearchOutbox), new)
+    session.commit()
 
 
 @dataclass
@@ -221,4 +285,5 @@ def ensure_index(app) -> bool:
         search_engine.call(lambda c: c.indices.create(index=name, settings=mapping["settings"],
                                                       mappings=mapping["mappings"]))
         search_engine.call(lambda c: c.indices.update_aliases(actions=[{"add": {"index": name, "alias": alias}}]))
+        search_engine.forget_live_index()
         return True

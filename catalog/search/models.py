@@ -20,12 +20,14 @@ _ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class SearchOutbox(db.Model):
-    """A pending (or done) change to send to the search index."""
+    """A change to send to the search index: pending (`processed_at` unset), delivered, or parked
+    as failed (`failed_at` set, with `last_error`)."""
 
     __tablename__ = "search_outbox"
     __table_args__ = (
         Index("ix_search_outbox_pending", "processed_at", "next_attempt_at"),
         Index("ix_search_outbox_entity", "entity", "entity_id"),
+        Index("ix_search_outbox_failed", "failed_at"),
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
@@ -37,6 +39,10 @@ class SearchOutbox(db.Model):
     next_attempt_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     processed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     last_error: Mapped[Optional[str]] = mapped_column(String(500))
+    # Set when the row is parked: its document could not be built, or the engine rejected it
+    # MAX_ATTEMPTS times. Parked rows are not retried automatically (`flask search retry`); a later
+    # change of the same product writes a newer row whose delivery settles them.
+    failed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
 
     def __repr__(self):
         return f"<SearchOutbox {self.id} {self.entity}:{self.entity_id} {self.op}>"

@@ -224,6 +224,7 @@ def parse_search_args(args: Any, viewer: Viewer = Viewer(), *, ignore: Iterable[
     if sort not in SORTS:
         raise ValidationError("Unknown sort '%(sort)s'; use one of %(sorts)s.", fields={"sort": N_("unknown sort")},
                               sort=sort[:40], sorts=", ".join(SORTS))
+    sort_choice = sort
     sort = effective_sort(sort, q)
 
     raw_pp = _single(args, "per_page")
@@ -272,6 +273,7 @@ def parse_search_args(args: Any, viewer: Viewer = Viewer(), *, ignore: Iterable[
         verdict_city=verdict_city,
         facets=raw_facets in _TRUE,
         viewer=viewer,
+        sort_choice=sort_choice,
     )
 
 

@@ -3,10 +3,20 @@
 Nothing here talks to a server, reads the clock or the database, so every rule (which text
 query type, how facets combine, who sees what) is unit-tested as plain dict comparisons.
 
-Facets combine AND across facets and OR within one: the selected values go into `post_filter`
-(so hits are narrowed) and each facet's aggregation is wrapped in a `filter` aggregation carrying
-every *other* facet's filter, so a facet's counts show what choosing another value would give.
-Visibility (who may see a product) is a plain `query.bool.filter`, applied to hits and counts alike.
+Facets combine AND across facets and OR within one, except cities: choosing several cities means
+compliant in *all* of them. The selected values go into `post_filter` (so hits are narrowed) and a
+facet's counts are taken under every *other* facet's selection, so they show what choosing another
+value would give; the city facet (and the "expiring" switch) count under every selection, including
+their own, because choosing one more city narrows the results.
+
+Facets whose "other selections" are the same share one `filter` aggregation, and with nothing
+selected no wrapper is used at all. In that shared group the terms and range facets are counted by
+one `terms` aggregation over `facet_tokens` (``"category:masonry"``, ``"price:100_1000"``, ... built
+into each document), which the engine walks once instead of once per facet; `parse_aggregations`
+turns its buckets back into per-facet counts, identical to what each facet's own aggregation
+gives (`legacy_facet_aggs`, kept for the equivalence test and the benchmark).
+Visibility (who may see a product) is a plain `query.bool.filter`, applied to hits and counts alike;
+the public part is one range on `public_until` (listed with a valid certificate, until its expiry).
 
 User text only ever reaches Elasticsearch through `simple_query_string` (which never raises a
 parse error) and `term` queries on normalised keywords; never `query_string`.
@@ -19,19 +29,25 @@ from typing import Any, Optional
 # Facet names in display order; the values are the request attribute they read.
 FACETS = ("group", "category", "stars", "city", "supplier", "price", "gwp", "fire_class", "expiring")
 
-# Fields searched by free text, with boosts.
-TEXT_FIELDS = (
+# Fields that describe the product itself: free text must match at least one of them.
+PRODUCT_TEXT_FIELDS = (
     "name_zh^3",
     "name_en^3",
     "brand^2",
     "model^2",
-    "manufacturer",
     "description_zh",
     "description_en",
     "category_name_zh^0.5",
     "category_name_en^0.5",
 )
-HIGHLIGHT_FIELDS = ("name_zh", "name_en", "brand", "model", "manufacturer", "description_zh", "description_en")
+# The manufacturer is usually the supplier firm's name ("佛山顺德保温材料有限公司"): it may help a
+# search ("保温 佛山") and ranks a little, but a match on it alone never makes a product a hit,
+# or every product of a firm called "...保温..." would answer a search for insulation.
+FIRM_TEXT_FIELDS = ("manufacturer^0.2",)
+# Fields searched by free text, with boosts.
+TEXT_FIELDS = PRODUCT_TEXT_FIELDS + FIRM_TEXT_FIELDS
+# Highlighted: what the result list shows.
+HIGHLIGHT_FIELDS = ("name_zh", "name_en", "brand", "model", "description_zh", "description_en")
 # Sentinels instead of HTML tags: the caller escapes the fragment and then swaps these for <mark>,
 # so a product name containing markup can never inject it.
 HL_PRE = "\ue000"
@@ -53,6 +69,25 @@ GWP_BUCKETS = (
     ("gte_1000", 1000.0, None),
 )
 EXPIRING_DAYS = 90
+
+# Terms facets: engine field and how many values are shown (ordered by count, then value, except
+# where an order is given).
+TERMS_FACETS = {
+    "group": ("group_code", 50, None),
+    "category": ("category_code", 200, None),
+    "stars": ("stars", 5, "desc"),
+    "city": ("compliant_cities", 200, None),
+    "supplier": ("supplier_id", 50, None),
+    "fire_class": ("fire_class", 10, "asc"),
+}
+RANGE_FACETS = {"price": ("price_fen", PRICE_BUCKETS), "gwp": ("gwp", GWP_BUCKETS)}
+# Facets counted from `facet_tokens` (supplier stays a field of its own: there can be thousands).
+TOKEN_FACETS = ("group", "category", "stars", "city", "price", "gwp", "fire_class")
+TOKENS_SIZE = 5000
+# Facets counted under every selection, their own included (see the module docstring).
+CONJUNCTIVE = frozenset({"city", "expiring"})
+# The mapping version that has `facet_tokens` and `public_until`.
+TOKENS_SCHEMA = 2
 
 # name -> list of (field, order, missing); every sort ends with product_id so search_after is total.
 SORTS: dict[str, list[tuple[str, str, Optional[str]]]] = {
@@ -107,6 +142,9 @@ class SearchRequest:
     verdict_city: Optional[str] = None
     facets: bool = True  # False: hits only (cheaper; e.g. API clients paging with search_after)
     viewer: Viewer = field(default_factory=Viewer)
+    # The order the user chose (what the page's sort menu shows); `sort` is the one applied, which
+    # is "newest" for "relevance" without text.
+    sort_choice: str = "relevance"
 
     @property
     def badge_city(self) -> Optional[str]:
@@ -135,10 +173,20 @@ class SearchRequest:
         return out
 
 
+    @property
+    def browsing(self) -> bool:
+        """No text and no selection: the whole visible catalogue (its facets can be cached)."""
+        return not self.q.strip() and not self.active_filters()
+
+
 # --------------------------------------------------------------------------- filters
 
-def public_visibility_filter() -> dict:
-    """Listed products holding a certificate that is valid now (expiry evaluated by the engine)."""
+def public_visibility_filter(schema: int = TOKENS_SCHEMA) -> dict:
+    """Listed products holding a certificate that is valid now (expiry evaluated by the engine).
+    From mapping v2 one field says it: `public_until` is the certificate's expiry, set only on
+    listed products with a valid certificate."""
+    if schema >= TOKENS_SCHEMA:
+        return {"range": {"public_until": {"gt": "now"}}}
     return {
         "bool": {
             "filter": [
@@ -150,11 +198,11 @@ def public_visibility_filter() -> dict:
     }
 
 
-def visibility_filter(viewer: Viewer) -> Optional[dict]:
+def visibility_filter(viewer: Viewer, schema: int = TOKENS_SCHEMA) -> Optional[dict]:
     """The filter limiting what `viewer` may see, or None for reviewers who see everything."""
     if viewer.see_all:
         return None
-    public = public_visibility_filter()
+    public = public_visibility_filter(schema)
     if viewer.supplier_id is None:
         return public
     return {
@@ -185,8 +233,9 @@ def facet_filters(req: SearchRequest) -> dict[str, dict]:
         out["category"] = {"terms": {"category_code": list(req.categories)}}
     if req.stars:
         out["stars"] = {"terms": {"stars": list(req.stars)}}
-    if req.cities:
-        out["city"] = {"terms": {"compliant_cities": list(req.cities)}}
+    if req.cities:  # compliant in every chosen city
+        cities = [{"term": {"compliant_cities": c}} for c in req.cities]
+        out["city"] = cities[0] if len(cities) == 1 else {"bool": {"filter": cities}}
     if req.suppliers:
         out["supplier"] = {"terms": {"supplier_id": [str(s) for s in req.suppliers]}}
     price = _range("price_fen", req.price_min, req.price_max)
@@ -217,23 +266,41 @@ def _and(clauses: list[dict]) -> dict:
 
 # --------------------------------------------------------------------------- text
 
+def positive_query(q: str) -> str:
+    """`q` without its excluded words (``-word``) and AND/OR operators: what the product must
+    match at least part of (phrases and ``prefix*`` kept)."""
+    words = [w for w in q.split() if not w.startswith("-")]
+    return " ".join(" ".join(words).replace("|", " ").replace("+", " ").split())
+
+
 def text_query(q: str) -> Optional[dict]:
-    """Free text: safe `simple_query_string` over names, brand, model, manufacturer, description,
-    plus exact (normalised) matches on SKU and certificate number, boosted to the top."""
+    """Free text: safe `simple_query_string` over names, brand, model, description, category and
+    (weighted low) manufacturer, of which at least one word must match a field describing the
+    product itself; plus exact (normalised) matches on SKU and certificate number, boosted to
+    the top."""
     q = q.strip()
     if not q:
         return None
+    sqs = {
+        "simple_query_string": {
+            "query": q,
+            "fields": list(TEXT_FIELDS),
+            "default_operator": "and",
+            # Phrases, prefix*, -exclusion and | alternatives; no fuzzy/slop/regex features.
+            "flags": "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE",
+            "lenient": True,
+        }
+    }
+    positive = positive_query(q)
+    text = sqs
+    if any(ch.isalnum() for ch in positive):
+        # Anchor: some word matches the product itself, not only its manufacturer (not scored).
+        anchor = {"simple_query_string": {"query": positive, "fields": [f.split("^")[0] for f in PRODUCT_TEXT_FIELDS],
+                                          "default_operator": "or", "flags": "OR|PHRASE|PREFIX|WHITESPACE",
+                                          "lenient": True}}
+        text = {"bool": {"must": [sqs], "filter": [anchor]}}
     should: list[dict] = [
-        {
-            "simple_query_string": {
-                "query": q,
-                "fields": list(TEXT_FIELDS),
-                "default_operator": "and",
-                # Phrases, prefix*, -exclusion and | alternatives; no fuzzy/slop/regex features.
-                "flags": "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE",
-                "lenient": True,
-            }
-        },
+        text,
         {"term": {"sku": {"value": q, "boost": 20}}},
         {"term": {"certificate_numbers": {"value": q, "boost": 20}}},
         {"term": {"model.kw": {"value": q, "boost": 5}}},
@@ -244,22 +311,16 @@ def text_query(q: str) -> Optional[dict]:
 # --------------------------------------------------------------------------- aggregations
 
 def _facet_body(name: str) -> dict:
-    if name == "group":
-        return {"terms": {"field": "group_code", "size": 50}}
-    if name == "category":
-        return {"terms": {"field": "category_code", "size": 200}}
-    if name == "stars":
-        return {"terms": {"field": "stars", "size": 5, "order": {"_key": "desc"}}}
-    if name == "city":
-        return {"terms": {"field": "compliant_cities", "size": 200}}
-    if name == "supplier":
-        return {"terms": {"field": "supplier_id", "size": 50}}
-    if name == "price":
-        return {"range": {"field": "price_fen", "ranges": [_bucket(k, lo, hi) for k, lo, hi in PRICE_BUCKETS]}}
-    if name == "gwp":
-        return {"range": {"field": "gwp", "ranges": [_bucket(k, lo, hi) for k, lo, hi in GWP_BUCKETS]}}
-    if name == "fire_class":
-        return {"terms": {"field": "fire_class", "size": 10, "order": {"_key": "asc"}}}
+    """The facet's own aggregation on its own field."""
+    if name in TERMS_FACETS:
+        field_name, size, order = TERMS_FACETS[name]
+        body: dict[str, Any] = {"field": field_name, "size": size}
+        if order:
+            body["order"] = {"_key": order}
+        return {"terms": body}
+    if name in RANGE_FACETS:
+        field_name, buckets = RANGE_FACETS[name]
+        return {"range": {"field": field_name, "ranges": [_bucket(k, lo, hi) for k, lo, hi in buckets]}}
     if name == "expiring":
         return {"filter": expiring_filter()}
     raise KeyError(name)
@@ -274,14 +335,120 @@ def _bucket(key: str, lo, hi) -> dict:
     return b
 
 
-def facet_aggs(req: SearchRequest) -> dict:
-    """Each facet counted under every other facet's selection (not its own)."""
+def range_key(value, buckets) -> Optional[str]:
+    """The bucket a value falls in (from inclusive, to exclusive, as the range aggregation)."""
+    if value is None:
+        return None
+    for key, lo, hi in buckets:
+        if (lo is None or value >= lo) and (hi is None or value < hi):
+            return key
+    return None
+
+
+def facet_tokens(doc: dict) -> list[str]:
+    """The document's `facet_tokens`: one ``"<facet>:<value>"`` per value of each token facet."""
+    tokens: list[str] = []
+    for name in TOKEN_FACETS:
+        if name in RANGE_FACETS:
+            field_name, buckets = RANGE_FACETS[name]
+            key = range_key(doc.get(field_name), buckets)
+            values = [] if key is None else [key]
+        else:
+            value = doc.get(TERMS_FACETS[name][0])
+            values = value if isinstance(value, list) else ([] if value is None else [value])
+        tokens += [f"{name}:{v}" for v in values]
+    return tokens
+
+
+def _others(name: str, filters: dict[str, dict]) -> tuple[str, ...]:
+    """Names of the selections a facet is counted under."""
+    return tuple(other for other in filters if other != name or name in CONJUNCTIVE)
+
+
+def legacy_facet_aggs(req: SearchRequest) -> dict:
+    """The former shape: each facet's aggregation in a `filter` of its own, selected or not
+    (kept to show that `facet_aggs` counts the same, and for the benchmark's ratios)."""
     filters = facet_filters(req)
     aggs = {}
     for name in FACETS:
-        others = [clause for other, clause in filters.items() if other != name]
+        others = [filters[o] for o in _others(name, filters)]
         aggs[name] = {"filter": _and(others), "aggs": {"values": _facet_body(name)}}
     return aggs
+
+
+def facet_aggs(req: SearchRequest, schema: int = TOKENS_SCHEMA) -> dict:
+    """Facet aggregations grouped by the selections they are counted under: one `filter` wrapper
+    per distinct set (none when it is empty), and one `facet_tokens` aggregation for the token
+    facets of the group counted under every selection. Read the response with
+    `parse_aggregations`."""
+    filters = facet_filters(req)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name in FACETS:
+        groups.setdefault(_others(name, filters), []).append(name)
+    everything = tuple(filters)
+    aggs: dict[str, Any] = {}
+    for i, (others, names) in enumerate(groups.items()):
+        inner: dict[str, Any] = {}
+        tokens = [n for n in names if n in TOKEN_FACETS] if schema >= TOKENS_SCHEMA and others == everything else []
+        if len(tokens) > 1:
+            inner["tokens"] = {"terms": {"field": "facet_tokens", "size": TOKENS_SIZE}}
+        else:
+            tokens = []
+        for name in names:
+            if name not in tokens:
+                inner[name] = _facet_body(name)
+        if not others:
+            aggs.update(inner)
+        else:
+            aggs[f"group_{i}"] = {"filter": _and([filters[o] for o in others]), "aggs": inner}
+    return aggs
+
+
+def _token_facets(buckets: list[dict]) -> dict[str, dict]:
+    """`facet_tokens` buckets -> each token facet's result as its own aggregation gives it."""
+    counts: dict[str, dict[str, int]] = {}
+    for b in buckets:
+        name, _, value = str(b["key"]).partition(":")
+        counts.setdefault(name, {})[value] = int(b["doc_count"])
+    out: dict[str, dict] = {}
+    for name in TOKEN_FACETS:
+        values = counts.get(name, {})
+        if name in RANGE_FACETS:
+            out[name] = {"buckets": [
+                {"key": key, **({"from": float(lo)} if lo is not None else {}),
+                 **({"to": float(hi)} if hi is not None else {}), "doc_count": values.get(key, 0)}
+                for key, lo, hi in RANGE_FACETS[name][1]]}
+            continue
+        _field, size, order = TERMS_FACETS[name]
+        items = [(int(v) if name == "stars" else v, n) for v, n in values.items() if n > 0]
+        if order == "desc":
+            items.sort(key=lambda kv: kv[0], reverse=True)
+        elif order == "asc":
+            items.sort(key=lambda kv: kv[0])
+        else:
+            items.sort(key=lambda kv: (-kv[1], kv[0]))
+        out[name] = {"buckets": [{"key": v, "doc_count": n} for v, n in items[:size]]}
+    return out
+
+
+def parse_aggregations(aggs: dict) -> dict[str, dict]:
+    """`{facet: its aggregation's result}` from a response of either shape (`facet_aggs` or
+    `legacy_facet_aggs`), as each facet's own aggregation (`_facet_body`) would give it."""
+    out: dict[str, dict] = {}
+
+    def walk(node: dict) -> None:
+        for key, value in node.items():
+            if not isinstance(value, dict):
+                continue
+            if key == "tokens":  # a facet counted on its own field elsewhere (selected) keeps that
+                out.update({k: v for k, v in _token_facets(value.get("buckets", [])).items() if k not in out})
+            elif key.startswith("group_"):
+                walk(value)
+            elif key in FACETS:
+                out[key] = value["values"] if "values" in value else value
+
+    walk(aggs)
+    return out
 
 
 # --------------------------------------------------------------------------- bodies
@@ -300,11 +467,17 @@ def sort_clause(sort: str) -> list:
     return out
 
 
-def build_search(req: SearchRequest) -> dict:
+def build_search(req: SearchRequest, schema: int = TOKENS_SCHEMA, *, legacy: bool = False) -> dict:
     """The full search body: query (text + visibility), post_filter (facets), aggs, sort, paging,
-    highlight. With `search_after` set, paging is by cursor and `from` is omitted."""
+    highlight. With `search_after` set, paging is by cursor and `from` is omitted.
+
+    `schema` is the mapping version of the index searched (older ones lack the fields of the
+    faster shape); `legacy` builds the former shape (every facet in its own filter, three-clause
+    visibility) for the equivalence test and the benchmark."""
+    if legacy:
+        schema = 1
     must = text_query(req.q)
-    visibility = visibility_filter(req.viewer)
+    visibility = visibility_filter(req.viewer, schema)
     query: dict[str, Any] = {"bool": {}}
     if must:
         query["bool"]["must"] = [must]
@@ -327,7 +500,7 @@ def build_search(req: SearchRequest) -> dict:
         },
     }
     if req.facets:
-        body["aggs"] = facet_aggs(req)
+        body["aggs"] = legacy_facet_aggs(req) if legacy else facet_aggs(req, schema)
     # Relevance without text scores everything alike; sorting ties go to the newest.
     if req.sort == "relevance" and not must:
         body["sort"] = sort_clause("newest")
@@ -343,7 +516,7 @@ def build_search(req: SearchRequest) -> dict:
     return body
 
 
-def build_autocomplete(prefix: str, viewer: Viewer, size: int = 8) -> dict:
+def build_autocomplete(prefix: str, viewer: Viewer, size: int = 8, schema: int = TOKENS_SCHEMA) -> dict:
     """Name suggestions for a typed prefix: whole-name prefix (works for Chinese without word
     breaks), word prefixes in English, and phrase-prefix on the analysed names."""
     prefix = prefix.strip()
@@ -353,7 +526,7 @@ def build_autocomplete(prefix: str, viewer: Viewer, size: int = 8) -> dict:
         {"multi_match": {"query": prefix, "type": "phrase_prefix", "fields": ["name_zh", "name_en"]}},
     ]
     query: dict[str, Any] = {"bool": {"should": should, "minimum_should_match": 1}}
-    visibility = visibility_filter(viewer)
+    visibility = visibility_filter(viewer, schema)
     if visibility:
         query["bool"]["filter"] = [visibility]
     return {

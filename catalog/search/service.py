@@ -4,11 +4,11 @@ Views parse (`params`), call these, render. Engine failures surface as `SearchUn
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import roles
 
@@ -100,10 +100,11 @@ def _selected(req: SearchRequest, name: str, key) -> bool:
 
 
 def parse_facets(req: SearchRequest, aggs: dict) -> dict[str, list[FacetValue]]:
-    """Engine aggregations -> facet values with counts (pure)."""
+    """Engine aggregations (of either query shape) -> facet values with counts (pure)."""
+    parsed = Q.parse_aggregations(aggs)
     out: dict[str, list[FacetValue]] = {}
     for name in Q.FACETS:
-        agg = (aggs.get(name) or {}).get("values") or {}
+        agg = parsed.get(name) or {}
         values: list[FacetValue] = []
         if name == "expiring":
             values.append(FacetValue(True, int(agg.get("doc_count", 0)), selected=req.expiring))
@@ -138,20 +139,121 @@ def parse_hits(req: SearchRequest, response: dict) -> list[Hit]:
     return hits
 
 
-def search(req: SearchRequest) -> SearchResult:
-    """Run the search; raises `SearchUnavailable` when the engine cannot answer."""
-    response = search_engine.search(Q.build_search(req))
+def search(req: SearchRequest, *, legacy: bool = False) -> SearchResult:
+    """Run the search; raises `SearchUnavailable` when the engine cannot answer.
+
+    Browsing (no text, no selection) takes its facet counts from `BrowseFacets` when it can, and
+    asks the engine for hits only. `legacy` runs the former query shape (tests, benchmark)."""
+    indexes, schema = search_engine.live_index()
+    cache = cached = None
+    if req.facets and req.browsing and not legacy:
+        cache = browse_facets()
+        cached = cache.get(req.viewer, indexes)
+    if cached is not None:
+        response = search_engine.search(Q.build_search(replace(req, facets=False), schema))
+        facets = _copy_facets(cached)
+    else:
+        response = search_engine.search(Q.build_search(req, schema, legacy=legacy))
+        facets = parse_facets(req, response.get("aggregations", {})) if req.facets else {}
+        if cache is not None:
+            cache.put(req.viewer, indexes, _copy_facets(facets))
     hits = parse_hits(req, response)
     total = response["hits"]["total"]["value"] if isinstance(response["hits"]["total"], dict) \
         else int(response["hits"]["total"])
     cursor = encode_cursor(hits[-1].sort) if hits and len(hits) == req.per_page and hits[-1].sort else None
-    return SearchResult(request=req, total=total, hits=hits, facets=parse_facets(req, response.get("aggregations", {})) if req.facets else {},
+    return SearchResult(request=req, total=total, hits=hits, facets=facets,
                         took=int(response.get("took", 0)), next_cursor=cursor)
+
+
+def _copy_facets(facets: dict[str, list[FacetValue]]) -> dict[str, list[FacetValue]]:
+    """Callers label the values they get (`facet_labels`): never share them with the cache."""
+    return {name: [replace(v) for v in values] for name, values in facets.items()}
+
+
+class BrowseFacets:
+    """Facet counts of the unfiltered catalogue, per visibility class (the public, each supplier,
+    reviewers), for browsing without text: the most common page, and the most expensive facets.
+
+    An entry is dropped when this process delivers changes to the index (`forget`, called by
+    `sync.send` and `reindex`), when any process did (the newest `processed_at` in the outbox
+    moved), when the alias points at another index, and at the next UTC midnight or after `TTL`
+    seconds, whichever comes first. (Visibility and the "expiring" window move with the clock, but
+    only at midnight: certificates are valid until a midnight UTC, see `documents.valid_until`.)"""
+
+    TTL = 600.0
+    MAX_ENTRIES = 256
+
+    def __init__(self):
+        import threading
+
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, tuple[float, Any, dict]] = {}
+
+    @staticmethod
+    def _key(viewer: Viewer, indexes) -> tuple:
+        who = "all" if viewer.see_all else (f"supplier:{viewer.supplier_id}" if viewer.supplier_id else "public")
+        return (search_engine.alias, tuple(indexes), who)
+
+    @staticmethod
+    def _delivered_mark():
+        """The newest delivery of any process (one indexed MAX over the outbox)."""
+        from core.extensions import db
+
+        from .models import SearchOutbox
+
+        return db.session.execute(select(func.max(SearchOutbox.processed_at))).scalar()
+
+    def get(self, viewer: Viewer, indexes) -> Optional[dict]:
+        import time
+
+        key = self._key(viewer, indexes)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            return None
+        until, mark, facets = entry
+        if time.time() >= until or mark != self._delivered_mark():
+            self.forget()
+            return None
+        return facets
+
+    def put(self, viewer: Viewer, indexes, facets: dict) -> None:
+        import time
+
+        now = time.time()
+        until = min(now + self.TTL, (now // 86400 + 1) * 86400)  # next UTC midnight at the latest
+        mark = self._delivered_mark()
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[self._key(viewer, indexes)] = (until, mark, facets)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def browse_facets(app=None) -> BrowseFacets:
+    """This app's `BrowseFacets`."""
+    from flask import current_app
+
+    app = app or current_app._get_current_object()
+    cache = app.extensions.get("search_browse_facets")
+    if cache is None:
+        cache = app.extensions.setdefault("search_browse_facets", BrowseFacets())
+    return cache
+
+
+def forget_browse_facets(app) -> None:
+    """The index changed: cached browse facets are stale."""
+    cache = app.extensions.get("search_browse_facets")
+    if cache is not None:
+        cache.forget()
 
 
 def autocomplete(prefix: str, viewer: Viewer, size: int = 8) -> list[dict]:
     """Distinct product names starting with (or containing a word starting with) `prefix`."""
-    response = search_engine.search(Q.build_autocomplete(prefix, viewer, size=size * 2))
+    response = search_engine.search(Q.build_autocomplete(prefix, viewer, size=size * 2, schema=search_engine.schema()))
     seen, out = set(), []
     for h in response["hits"]["hits"]:
         src = h["_source"]
@@ -241,6 +343,20 @@ def compare(user, product_ids: list[int]) -> list[dict]:
             "certificate": max(valid, key=lambda c: c.star_grade) if valid else None,
         })
     return out
+
+
+def selection(user, product_ids: list[int]) -> list:
+    """The products among `product_ids` the user may see, in that order (for the list of ticked
+    products when there are more than can be compared)."""
+    from catalog.models import Product
+    from catalog.policy import can_view_product
+    from core.extensions import db
+
+    if not product_ids:
+        return []
+    found = {p.id: p for p in db.session.execute(select(Product).where(Product.id.in_(product_ids)))
+             .unique().scalars()}
+    return [found[i] for i in product_ids if i in found and can_view_product(user, found[i])]
 
 
 def indicator_names(keys, locale: str) -> dict[str, str]:

@@ -13,6 +13,13 @@ Each document is written with ``version_type=external_gte`` and the newest outbo
 version, so a late or repeated delivery can never replace a newer state: the engine rejects it
 (409), which counts as done. If the engine is down, rows stay pending with a growing
 ``next_attempt_at``; catalog writes are unaffected and the index catches up when it returns.
+
+One bad product never holds up the others. A document that cannot be built from the database
+(e.g. a date the index cannot represent) is *parked* at once: its row gets ``failed_at`` and
+``last_error`` and is no longer retried automatically. A document the engine rejects is retried
+with backoff and parked after ``MAX_ATTEMPTS``. Parked rows show in ``/healthz`` (search status
+``degraded``) and ``flask search status``; ``flask search retry`` queues them again, and the next
+change of the product writes a newer row whose delivery settles them.
 """
 from __future__ import annotations
 
@@ -20,20 +27,23 @@ import datetime as dt
 import logging
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.i18n import N_
 from core.timeutil import utcnow
 
-from .documents import current_versions, load_documents
+from .documents import current_versions, describe_error, load_documents
 from .engine import SearchUnavailable, search_engine
 from .models import SearchOutbox
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+MAX_ATTEMPTS = 8  # engine rejections of one document before its row is parked
 # Callbacks `f(product_ids)` run right after a delivery's bulk call returned (with SEARCH_REFRESH
 # "wait_for"/true the documents are searchable from that moment): used by the benchmark.
 DELIVERY_LISTENERS: list = []
@@ -55,12 +65,41 @@ def backoff_seconds(attempts: int, cap: float = 60.0) -> float:
 
 
 def backlog() -> int:
-    """Outbox rows not yet delivered."""
+    """Outbox rows waiting for delivery (parked rows are counted by `failed_rows`)."""
     from core.extensions import db
 
     with db.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(SearchOutbox.__table__)
-                            .where(SearchOutbox.processed_at.is_(None))).scalar_one()
+                            .where(SearchOutbox.processed_at.is_(None), SearchOutbox.failed_at.is_(None))).scalar_one()
+
+
+def failed_rows(limit: int = 5) -> tuple[int, list[dict]]:
+    """Parked rows: their number, and the newest `limit` of them (id, product, attempts, when,
+    error) for health output and `flask search status`."""
+    from core.extensions import db
+
+    parked = and_(SearchOutbox.processed_at.is_(None), SearchOutbox.failed_at.is_not(None))
+    with db.engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(SearchOutbox.__table__).where(parked)).scalar_one()
+        rows = conn.execute(select(SearchOutbox.id, SearchOutbox.entity_id, SearchOutbox.attempts,
+                                   SearchOutbox.failed_at, SearchOutbox.last_error)
+                            .where(parked).order_by(SearchOutbox.id.desc()).limit(limit)).all() if count else []
+    return count, [{"id": r.id, "product_id": r.entity_id, "attempts": r.attempts,
+                    "failed_at": r.failed_at.isoformat() if hasattr(r.failed_at, "isoformat") else r.failed_at,
+                    "error": r.last_error} for r in rows]
+
+
+def retry_failed(app) -> int:
+    """Queue every parked row again (after the data or the mapping was fixed). Returns how many."""
+    session = _session(app)
+    try:
+        result = session.execute(update(SearchOutbox).where(
+            SearchOutbox.processed_at.is_(None), SearchOutbox.failed_at.is_not(None))
+            .values(failed_at=None, next_attempt_at=None, attempts=0))
+        session.commit()
+        return result.rowcount or 0
+    finally:
+        session.close()
 
 
 def bulk_actions(index: str, docs: dict[int, dict], deletes: dict[int, int]) -> list[dict]:
@@ -91,8 +130,20 @@ def bulk_failures(response: dict) -> dict[str, str]:
     return failed
 
 
+@dataclass
+class Delivery:
+    """What became of one `send`: documents the engine rejected (`rejected`, retried with
+    backoff) and products whose document could not be built (`unbuildable`, parked)."""
+
+    rejected: dict[int, str] = field(default_factory=dict)
+    unbuildable: dict[int, str] = field(default_factory=dict)
+
+    def failed(self, pid: int) -> Optional[str]:
+        return self.unbuildable.get(pid) or self.rejected.get(pid)
+
+
 def send(app, session: Session, product_ids: list[int], index: Optional[str] = None,
-         versions: Optional[dict[int, int]] = None) -> dict[str, str]:
+         versions: Optional[dict[int, int]] = None) -> Delivery:
     """Read the products' current state and write it to `index` (default: the alias).
     Returns per-document failures; raises `SearchUnavailable` if the engine cannot be reached.
     `versions` must be read *before* the documents (so a version never outruns its content)."""
@@ -101,62 +152,127 @@ def send(app, session: Session, product_ids: list[int], index: Optional[str] = N
         index = index or search_engine.alias
         refresh = app.config.get("SEARCH_REFRESH") or False
         versions = versions if versions is not None else current_versions(session, product_ids)
-        docs = load_documents(session, product_ids, versions)
-        deletes = {pid: versions.get(pid, 0) for pid in product_ids if pid not in docs}
+        outcome = Delivery()
+        docs = load_documents(session, product_ids, versions, errors=outcome.unbuildable)
+        deletes = {pid: versions.get(pid, 0) for pid in product_ids
+                   if pid not in docs and pid not in outcome.unbuildable}
+        if index == search_engine.alias:
+            docs = fit_documents(docs, search_engine.live_index(fresh=True)[1])
         ops = bulk_actions(index, docs, deletes)
         if not ops:
-            return {}
+            return outcome
         # require_alias: never let a write auto-create a dynamically mapped index under the alias name
         # (the alias is missing while the embedded engine's first build runs; rows then retry).
         response = search_engine.bulk(ops, refresh=refresh, require_alias=(index == search_engine.alias))
+        outcome.rejected = {int(pid): reason for pid, reason in bulk_failures(response).items()}
+        if any(reason.startswith("index_not_found") for reason in outcome.rejected.values()):
+            # no index behind the alias (the first build is running): nothing wrong with the documents
+            raise SearchUnavailable(N_("The search index does not exist yet; it is being built or needs "
+                                       "`flask search reindex`."))
+        delivered = [pid for pid in product_ids if outcome.failed(pid) is None]
+        if delivered:
+            from .service import forget_browse_facets
+
+            forget_browse_facets(app)
         for listener in list(DELIVERY_LISTENERS):
-            listener(list(product_ids))
-        return bulk_failures(response)
+            listener(delivered)
+        return outcome
+
+
+def fit_documents(docs: dict[int, dict], schema: int) -> dict[int, dict]:
+    """Documents for an index of an older mapping version (before `flask search reindex` moved
+    the alias to the current one): without the fields it does not have (its mapping is strict)."""
+    from .mappings import current_version, load_mapping
+
+    if schema >= current_version() or not docs:
+        return docs
+    known = set(load_mapping(schema)["mappings"]["properties"])
+    return {pid: {k: v for k, v in doc.items() if k in known} for pid, doc in docs.items()}
+
+
+def _send_one_by_one(app, session: Session, product_ids: list[int], versions: dict[int, int]) -> Delivery:
+    """Fallback when a whole batch failed for a reason other than the engine (a product's data
+    breaks the batch query itself): send each product alone, so only the bad ones fail. A
+    database outage is not a product's fault: it propagates and the batch is retried later."""
+    from sqlalchemy.exc import OperationalError
+
+    outcome = Delivery()
+    for pid in product_ids:
+        try:
+            with session.begin_nested():
+                one = send(app, session, [pid], versions={pid: versions[pid]} if pid in versions else {})
+        except (SearchUnavailable, OperationalError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - this product's document cannot be built
+            outcome.unbuildable[pid] = describe_error(exc)
+            continue
+        outcome.rejected.update(one.rejected)
+        outcome.unbuildable.update(one.unbuildable)
+    return outcome
 
 
 def dispatch_pending(app, limit: int = BATCH, now: Optional[dt.datetime] = None) -> dict:
-    """Deliver up to `limit` due outbox rows once. Returns counts {sent, failed, rows}."""
+    """Deliver up to `limit` due outbox rows once. Returns counts {sent, failed, parked, rows}
+    (`failed` includes the rows parked in this round)."""
     now = now or utcnow()
     session = _session(app)
     try:
         due = or_(SearchOutbox.next_attempt_at.is_(None), SearchOutbox.next_attempt_at <= now)
         q = (select(SearchOutbox.id, SearchOutbox.entity_id, SearchOutbox.attempts)
-             .where(SearchOutbox.processed_at.is_(None), due).order_by(SearchOutbox.id).limit(limit))
+             .where(SearchOutbox.processed_at.is_(None), SearchOutbox.failed_at.is_(None), due)
+             .order_by(SearchOutbox.id).limit(limit))
         if session.get_bind().dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
         rows = session.execute(q).all()
         if not rows:
             session.rollback()
-            return {"sent": 0, "failed": 0, "rows": 0}
+            return {"sent": 0, "failed": 0, "parked": 0, "rows": 0}
         product_ids = sorted({r.entity_id for r in rows})
         cap = float(app.config.get("SEARCH_SYNC_MAX_BACKOFF", 60))
         versions = current_versions(session, product_ids)
+        error_all = None
         try:
-            failures = send(app, session, product_ids, versions=versions)
-            error_all = None
+            with session.begin_nested():  # a failing batch query leaves the transaction usable
+                outcome = send(app, session, product_ids, versions=versions)
         except SearchUnavailable as exc:
-            failures, error_all = {}, exc.message
+            outcome, error_all = Delivery(), exc.message
+        except Exception:  # noqa: BLE001 - the batch itself broke: find the product(s) that did it
+            log.exception("search sync: a batch of %d products failed; sending them one by one", len(product_ids))
+            outcome = _send_one_by_one(app, session, product_ids, versions)
         stamp = utcnow()
-        retry = [(r.id, r.attempts + 1, error_all or failures[str(r.entity_id)]) for r in rows
-                 if error_all or str(r.entity_id) in failures]
-        sent = [pid for pid in product_ids if not error_all and str(pid) not in failures]
+        retry, park = [], []
+        for r in rows:
+            attempts = r.attempts + 1
+            if error_all:
+                retry.append((r.id, attempts, error_all))  # the engine is down: wait, never give up
+            elif r.entity_id in outcome.unbuildable:
+                park.append((r.id, attempts, outcome.unbuildable[r.entity_id]))
+            elif r.entity_id in outcome.rejected:
+                (park if attempts >= MAX_ATTEMPTS else retry).append((r.id, attempts, outcome.rejected[r.entity_id]))
+        sent = [pid for pid in product_ids if not error_all and outcome.failed(pid) is None]
         # Every pending row of a sent product up to the version just written is delivered,
-        # including older rows that were waiting for a retry.
+        # including older rows that were waiting for a retry or parked.
         for start in range(0, len(sent), 200):
             chunk = sent[start:start + 200]
             session.execute(update(SearchOutbox).where(
                 SearchOutbox.processed_at.is_(None), SearchOutbox.entity == "product",
                 or_(*[and_(SearchOutbox.entity_id == pid, SearchOutbox.id <= versions.get(pid, 0)) for pid in chunk]))
-                .values(processed_at=stamp, last_error=None).execution_options(synchronize_session=False))
+                .values(processed_at=stamp, failed_at=None, last_error=None).execution_options(synchronize_session=False))
         for row_id, attempts, reason in retry:
             session.execute(update(SearchOutbox).where(SearchOutbox.id == row_id).values(
                 attempts=attempts, last_error=reason[:500],
                 next_attempt_at=stamp + dt.timedelta(seconds=backoff_seconds(attempts, cap))))
-        done_ids = [r.id for r in rows if r.entity_id in set(sent)]
+        for row_id, attempts, reason in park:
+            session.execute(update(SearchOutbox).where(SearchOutbox.id == row_id).values(
+                attempts=attempts, last_error=reason[:500], failed_at=stamp, next_attempt_at=None))
+        sent_set = set(sent)
+        done_ids = [r.id for r in rows if r.entity_id in sent_set]
         session.commit()
         if retry:
             log.warning("search sync: %d outbox rows will be retried (%s)", len(retry), retry[0][2])
-        return {"sent": len(done_ids), "failed": len(retry), "rows": len(rows)}
+        if park:
+            log.error("search sync: %d outbox rows parked as failed, e.g. row %s: %s", len(park), park[0][0], park[0][2])
+        return {"sent": len(done_ids), "failed": len(retry) + len(park), "parked": len(park), "rows": len(rows)}
     except Exception:
         session.rollback()
         raise
@@ -166,12 +282,14 @@ def dispatch_pending(app, limit: int = BATCH, now: Optional[dt.datetime] = None)
 
 def drain(app, max_rounds: int = 1000) -> dict:
     """Dispatch until no due rows are left (or a round delivers nothing)."""
-    total = {"sent": 0, "failed": 0, "rows": 0}
+    total = {"sent": 0, "failed": 0, "parked": 0, "rows": 0}
     for _ in range(max_rounds):
         result = dispatch_pending(app)
         for k in total:
             total[k] += result[k]
-        if result["rows"] == 0 or result["sent"] == 0:
+        # Stop when nothing is due, or when a round only failed (the engine is down: wait for the
+        # backoff). A round that parked rows made progress: the rows behind them are due now.
+        if result["rows"] == 0 or (result["sent"] == 0 and result["parked"] == 0):
             break
     return total
 
@@ -181,7 +299,8 @@ def next_due_in(app) -> Optional[float]:
     session = _session(app)
     try:
         earliest = session.execute(select(func.min(func.coalesce(SearchOutbox.next_attempt_at, SearchOutbox.created_at)))
-                                   .where(SearchOutbox.processed_at.is_(None))).scalar_one_or_none()
+                                   .where(SearchOutbox.processed_at.is_(None), SearchOutbox.failed_at.is_(None))
+                                   ).scalar_one_or_none()
     finally:
         session.close()
     if earliest is None:

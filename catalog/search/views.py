@@ -2,6 +2,10 @@
 
 All search state lives in the query string, so a result page can be bookmarked and shared and the
 back button restores it. Facet values are links that add or remove one value.
+
+The products ticked for comparison are state too (`compare`, repeatable): the result list is a
+GET form whose page buttons submit the ticks with the rest of the search, so ticks survive paging
+without JavaScript, and "Compare selected" submits the same form to the comparison page.
 """
 from __future__ import annotations
 
@@ -16,12 +20,37 @@ from core.i18n import translate_error
 
 from . import service
 from .engine import SearchUnavailable, search_engine
-from .params import parse_search_args
+from .params import KNOWN, MAX_VALUES_PER_FACET, parse_search_args
 from .query import FACETS, SORTS, SearchRequest
 
 bp = Blueprint("search", __name__)
 
 PAGE_EXTRA = ("compare",)
+
+
+def compare_ids(args) -> list[int]:
+    """Product ids ticked for comparison (`compare`, and `id` from older links), in order,
+    without repeats; anything that is not an id is dropped (at most 50 kept)."""
+    out: list[int] = []
+    for value in args.getlist("compare") + args.getlist("id"):
+        value = value.strip()
+        if value.isascii() and value.isdigit() and len(value) < 12 and int(value) > 0 and int(value) not in out:
+            out.append(int(value))
+    return out[:MAX_VALUES_PER_FACET]
+
+
+def search_state(args, *, keep_page: bool = False) -> list[tuple[str, str]]:
+    """The search parameters of a request (not the ticks), as (name, value) pairs."""
+    skip = () if keep_page else ("page",)
+    return [(k, v) for k, v in args.items(multi=True) if k in KNOWN and k not in skip and v != ""]
+
+
+def results_url(state: list[tuple[str, str]], ids: list[int]) -> str:
+    """The search page with this state and these ticks."""
+    from urllib.parse import urlencode
+
+    pairs = state + [("compare", str(i)) for i in ids]
+    return url_for("search.search_page") + ("?" + urlencode(pairs) if pairs else "")
 
 
 def _locale() -> str:
@@ -110,10 +139,13 @@ def search_page():
             labels = {"_all_cities": _city_names()}
         except Exception:  # the page must still render if even the database is unhappy
             labels = {"_all_cities": {}}
+    ticked = compare_ids(args)
     return render_template(
         "catalog/search/search.html", req=req, result=result, error=error, unavailable=unavailable,
         building=(state == "building"), state_message=state_message, labels=labels, facets=FACETS,
         sorts=list(SORTS), args=args, zh=_locale().startswith("zh"), browse_url=_browse_url(),
+        ticked=ticked, state_fields=search_state(args), max_compare=service.MAX_COMPARE,
+        clear_ticks_url=results_url(search_state(args, keep_page=True), []),
         **url_helpers(MultiDict(args)),
     ), status
 
@@ -140,29 +172,23 @@ def _city_names() -> dict:
 
 @bp.get("/search/compare")
 def compare_page():
-    """Up to four products side by side (ids from the result list's checkboxes)."""
-    raw = request.args.getlist("id")
-    ids, error = [], None
-    for value in raw:
-        if value.isdigit() and len(value) < 12 and int(value) not in ids:
-            ids.append(int(value))
-        else:
-            error = _("'%(value)s' is not a product id.", value=value[:20])
-    rows = []
-    status = 200
-    if error is None:
-        try:
-            rows = service.compare(current_user, ids)
-        except ValidationError as exc:
-            error = translate_error(exc)
-    if error:
-        status = 400
+    """Up to four products side by side (ids ticked in the result list). More than four: the
+    first four are compared, and the page says the limit and lets the user untick some; the
+    selection is kept, also in the link back to the results."""
+    ids = compare_ids(request.args)
+    error = None
+    bad = [v for v in request.args.getlist("compare") + request.args.getlist("id")
+           if not (v.strip().isascii() and v.strip().isdigit() and 0 < len(v.strip()) < 12)]
+    if bad:
+        error = _("'%(value)s' is not a product id.", value=bad[0][:20])
+    too_many = len(ids) > service.MAX_COMPARE
+    rows = service.compare(current_user, ids[:service.MAX_COMPARE])
+    chosen = service.selection(current_user, ids) if too_many else []
     keys = sorted({k for row in rows for k in row["indicators"]})
     cities = sorted({c for row in rows for c in row["verdicts"]})
-    back = request.args.get("back", "")
-    if not back.startswith("/search"):
-        back = url_for("search.search_page")
+    state = search_state(request.args, keep_page=True)
     return render_template("catalog/search/compare.html", rows=rows, keys=keys, cities=cities, error=error,
                            indicator_names=service.indicator_names(keys, _locale()),
-                           city_names=_city_names(), back=back, zh=_locale().startswith("zh"),
-                           max_compare=service.MAX_COMPARE), status
+                           city_names=_city_names(), back=results_url(state, ids), zh=_locale().startswith("zh"),
+                           max_compare=service.MAX_COMPARE, too_many=too_many, chosen=chosen, ids=ids,
+                           state_fields=state), 400 if error else 200

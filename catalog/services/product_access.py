@@ -8,6 +8,8 @@ from core.i18n import N_
 from catalog import policy
 from catalog.models.products import Product
 
+MAX_ID = 2**31 - 1  # largest value of an INTEGER primary key
+
 
 def get_product(product_id, *, lock=False) -> Product:
     """The product or `NotFound` (also for ids that are not numbers).
@@ -17,9 +19,12 @@ def get_product(product_id, *, lock=False) -> Product:
     """
     options = {"with_for_update": {"of": Product}, "populate_existing": True} if lock else {}
     try:
-        product = db.session.get(Product, int(product_id), **options)
+        pid = int(product_id)
     except (TypeError, ValueError):
-        product = None
+        pid = None
+    # An id no row can have (not positive, or past the largest INTEGER: `products.id` is a 32-bit
+    # column on PostgreSQL) is no product, not an overflow.
+    product = db.session.get(Product, pid, **options) if pid is not None and 0 < pid <= MAX_ID else None
     if product is None:
         raise NotFound(N_("No such product."))
     return product

@@ -1,5 +1,5 @@
-"""Bulk writing of products (the import's inner loop): caches for repeated upserts and the
-queued child rows of new products.
+"""Bulk writing of products (the import's inner loop): caches for repeated upserts, the
+queued child rows of new products, and `new_product_rows` (a new product as plain table rows).
 
 `make_upsert_context(supplier)` loads categories (and optionally the supplier's products) once;
 `catalog.services.product_upsert.upsert_product(..., audit=False, context=ctx)` then validates
@@ -20,7 +20,7 @@ from core.timeutil import utcnow
 from catalog.models.products import Product
 from catalog.models.standards import Category
 from catalog.services import deferred
-from catalog.services.verdicts import pilot_cities, refresh_verdicts, values_from
+from catalog.services.verdicts import compute_verdicts, details_json, pilot_cities, refresh_verdicts, values_from
 
 
 @dataclass
@@ -96,3 +96,65 @@ def queue_children(product, declared, cert, report, carbon, ctx, today) -> None:
     if ctx.refresh:
         refresh_verdicts(product, rules_cache=ctx.rules_cache, cities=ctx.cities, today=today, defer=True,
                          values=values_from(declared, data.get("carbon")))
+
+
+class _CategoryOnly:
+    """What `compute_verdicts` needs of a product that does not exist yet."""
+
+    __slots__ = ("category",)
+
+    def __init__(self, category):
+        self.category = category
+
+
+def new_product_rows(supplier_id: int, cleaned, ctx: UpsertContext, *, today, now, details_seen: dict,
+                     import_digest: str | None = None) -> dict:
+    """A new product (validated by `product_upsert.clean_product_data`) as plain rows per table:
+    ``{"products": row, "product_indicator_values": [...], "certificates": [...], "test_reports":
+    [...], "carbon_declarations": [...], "product_verdicts": [...], "verdict_details": [...]}``.
+
+    Child rows have no ``product_id`` yet (the writer adds it). The columns are the ones
+    `upsert_product` gives a new product: draft, blank text, the category's default unit.
+    ``details_seen`` (digest -> True) is shared over an import, so each distinct verdict detail is
+    returned once (in ``verdict_details``, as ``(digest, canonical JSON text)``).
+    """
+    category = cleaned.category
+    values = cleaned.values
+    unit = values.get("unit") or getattr(category, "default_unit", None) or getattr(category, "unit", "") or ""
+    product = {
+        "supplier_id": supplier_id, "sku": cleaned.sku, "status": "draft", "category_id": category.id,
+        "name_zh": values.get("name_zh", ""), "name_en": values.get("name_en", ""), "brand": values.get("brand", ""),
+        "model_spec": values.get("model_spec", ""), "unit": unit, "list_price_fen": cleaned.price or 0,
+        "manufacturer": values.get("manufacturer", ""), "plant": values.get("plant", ""),
+        "description": values.get("description", ""), "created_at": now, "updated_at": now,
+        "import_digest": import_digest, "imported_at": now if import_digest else None,
+    }
+    declared = cleaned.declared or {}
+    out = {
+        "products": product,
+        "product_indicator_values": [{"key": k, "value_num": num, "value_text": txt, "unit": u}
+                                     for k, (num, txt, u) in declared.items()],
+        "certificates": ([{"number": None, "body": "", "star_grade": None, "standard": "", "issued_on": None,
+                           "expires_on": None, "status": "valid", "changed_on": None, "document_id": None,
+                           **cleaned.cert}] if cleaned.cert else []),
+        "test_reports": ([{"document_id": None, **cleaned.report}] if cleaned.report else []),
+        "carbon_declarations": ([{**cleaned.carbon, "created_at": now}] if cleaned.carbon else []),
+        "product_verdicts": [],
+        "verdict_details": [],
+    }
+    if ctx.refresh:
+        rows = compute_verdicts(_CategoryOnly(category), cities=ctx.cities, rules_cache=ctx.rules_cache, today=today,
+                                values=values_from(declared, cleaned.carbon))
+        digests: dict = {}
+        for r in rows:
+            details = r["details"]
+            digest = digests.get(id(details))
+            if digest is None:
+                digest, text = details_json(details, r["details_json"])
+                digests[id(details)] = digest
+                if digest not in details_seen:
+                    details_seen[digest] = True
+                    out["verdict_details"].append((digest, text))
+            out["product_verdicts"].append({"city_id": r["city_id"], "standard_version_id": r["standard_version_id"],
+                                            "verdict": r["verdict"], "details_digest": digest, "evaluated_at": now})
+    return out

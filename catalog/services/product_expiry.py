@@ -1,7 +1,7 @@
 """Automatic suspension when a product's certificate expires or is revoked.
 
-Two paths, same outcome: the daily job `suspend_expired_products(today)` (CLI
-`flask catalog expire`), and a check on read (`enforce_expiry_on_read`) so a listed product
+Two paths, same outcome: the daily job (`run_daily`: `suspend_expired_products(today)` and
+the warning `warn_expiring_certificates(today)`, CLI `flask catalog expire`), and a check on read (`enforce_expiry_on_read`) so a listed product
 whose certificate lapsed is never shown as listed even before the job runs. Both move the
 product to `suspended` with the product machine's conditional UPDATE (only one of two racing
 callers wins), write the audit event and notify the supplier.
@@ -25,6 +25,8 @@ from catalog.product_states import PRODUCT, SUSPENDED, WATCHED_STATUSES
 from catalog.services.product_notices import notify_supplier
 
 SUSPENDED_BY_CERTIFICATE = "certificate"
+#: Suppliers are warned this many days before a certificate of a listed product expires.
+EXPIRY_WARNING_DAYS = 30
 
 
 def lapsed(product: Product, today: dt.date) -> bool:
@@ -129,6 +131,46 @@ def suspend_expired_products(today: dt.date | None = None) -> int:
                 select(Certificate).where(Certificate.status == "valid", Certificate.expires_on < today)).scalars().all():
             _expire(cert, today)
     return count
+
+
+def warn_expiring_certificates(today: dt.date | None = None, *, days: int = EXPIRY_WARNING_DAYS) -> int:
+    """Warn the supplier's people once per certificate (and expiry date) that a certificate of a
+    listed or verified product expires within `days`. Idempotent: the certificate remembers the
+    expiry date it was warned about (`expiry_notice_for`, set by a conditional UPDATE), so a
+    second run, or two processes at once, send nothing more; a renewal with a new expiry date is
+    warned again. Returns how many certificates were warned about."""
+    today = today or today_cn()
+    not_warned = (Certificate.expiry_notice_for.is_(None)) | (Certificate.expiry_notice_for != Certificate.expires_on)
+    rows = db.session.execute(
+        select(Certificate.id).join(Product, Product.id == Certificate.product_id)
+        .where(Certificate.status == "valid", Certificate.expires_on >= today,
+               Certificate.expires_on <= today + dt.timedelta(days=days),
+               Product.status.in_(WATCHED_STATUSES), not_warned).order_by(Certificate.id)).scalars().all()
+    count = 0
+    for start in range(0, len(rows), 200):
+        with unit_of_work():
+            batch = db.session.execute(
+                select(Certificate, Product).join(Product, Product.id == Certificate.product_id)
+                .where(Certificate.id.in_(rows[start:start + 200]))).unique().all()
+            for cert, product in batch:
+                claimed = db.session.execute(
+                    update(Certificate).where(Certificate.id == cert.id, not_warned)
+                    .values(expiry_notice_for=Certificate.expires_on).execution_options(synchronize_session=False))
+                if claimed.rowcount != 1:
+                    continue  # warned meanwhile by another run
+                notify_supplier(product, "certificate_expiring",
+                                N_("Certificate %(number)s of product %(sku)s expires on %(date)s. Record the renewed "
+                                   "certificate so that the product stays listed."),
+                                number=cert.number, sku=product.sku, date=cert.expires_on.isoformat())
+                count += 1
+    return count
+
+
+def run_daily(today: dt.date | None = None) -> tuple[int, int]:
+    """The daily job: suspend lapsed products, then warn about certificates expiring soon.
+    Returns (products suspended, certificates warned about)."""
+    today = today or today_cn()
+    return suspend_expired_products(today), warn_expiring_certificates(today)
 
 
 def enforce_expiry_on_read(product: Product, today: dt.date | None = None) -> Product:

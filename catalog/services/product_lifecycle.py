@@ -1,5 +1,7 @@
 """Product lifecycle use cases: submit, verify, reject, list, suspend, reinstate, and a
-certificate decision that may suspend. Each commits once with its audit event.
+certificate decision that may suspend. Each commits once with its audit event; the batch
+versions (`submit_many`, `verify_many`, `reject_many`) run the single use case per product and
+report which failed and why.
 
 Moves follow the transition table in `catalog.product_states`: a use case loads the product
 (FOR UPDATE on PostgreSQL), checks the move for a clear 409, checks its own conditions, and
@@ -10,9 +12,12 @@ moved the product first makes this one fail with a 409 on SQLite too. Who may do
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
 
 from core import audit as audit_log
-from core.errors import NotFound, PermissionDenied, ValidationError
+from core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
 from core.extensions import db
 from core.i18n import N_, Term
 from core.services import unit_of_work
@@ -20,8 +25,8 @@ from core.timeutil import today_cn, utcnow
 
 from catalog import policy
 from catalog.models.products import Certificate, Product
-from catalog.product_states import CERTIFICATE_STATUSES, PRODUCT, WATCHED_STATUSES
-from catalog.services.product_access import get_product, product_for_edit, product_for_review
+from catalog.product_states import CERTIFICATE, CERTIFICATE_STATUSES, PRODUCT, WATCHED_STATUSES
+from catalog.services.product_access import MAX_ID, get_product, product_for_edit, product_for_review
 from catalog.services.product_notices import notify_supplier
 from catalog.services.verdicts import refresh_verdicts
 
@@ -43,6 +48,13 @@ def move(product: Product, action: str, actor, *, audit_action: str | None = Non
 def has_valid_evidence(product: Product, today: dt.date) -> bool:
     """A certificate valid today or a test report: what a listing needs."""
     return any(c.is_valid_on(today) for c in product.certificates) or bool(product.test_reports)
+
+
+def _valid_id(raw) -> bool:
+    try:
+        return 0 < int(raw) <= MAX_ID
+    except (TypeError, ValueError):
+        return False
 
 
 def _reason(reason, message: str) -> str:
@@ -80,6 +92,8 @@ def verify_product(actor, product_id, note=None) -> Product:
         PRODUCT.check(product.status, "verify")
         move(product, "verify", actor, verified_at=utcnow(), review_note=(note or "").strip()[:500] or None)
         refresh_verdicts(product)
+        notify_supplier(product, "product_verified",
+                        N_("Product %(sku)s was verified; you can now list it on the platform."), sku=product.sku)
     return product
 
 
@@ -138,10 +152,14 @@ def reinstate_product(actor, product_id, *, today=None) -> Product:
     return product
 
 
-def set_certificate_status(actor, certificate_id, status, *, today=None) -> Certificate:
+def set_certificate_status(actor, certificate_id, status, *, today=None, expected=None) -> Certificate:
     """A reviewer records a certification body's decision (suspended, revoked, valid, expired).
 
-    A listed or verified product left without a valid certificate is suspended, with a notice.
+    The decision is a move of `CERTIFICATE`, applied only if the certificate still has the status
+    the reviewer decided on (`expected`, default: the status read here): one conditional UPDATE,
+    so of two reviewers deciding at once one wins and the other gets a 409. Recording the status
+    it already has changes nothing. A listed or verified product left without a valid
+    certificate is suspended, with a notice.
     """
     today = today or today_cn()
     if status not in CERTIFICATE_STATUSES:
@@ -150,15 +168,23 @@ def set_certificate_status(actor, certificate_id, status, *, today=None) -> Cert
     if not policy.can_review_product(actor):
         raise PermissionDenied(N_("Only platform reviewers can change a certificate's status."))
     with unit_of_work():
-        cert = db.session.get(Certificate, certificate_id)
+        cert = db.session.get(Certificate, certificate_id) if _valid_id(certificate_id) else None
         if cert is None:
             raise NotFound(N_("No such certificate."))
         product = get_product(cert.product_id, lock=True)  # serialise with other changes to the product
-        before = {"status": cert.status}
-        cert.status = status
-        cert.changed_on = today
+        seen = expected or cert.status
+        if seen == status and cert.status == status:
+            return cert
+        CERTIFICATE.check(seen, status)
+        result = db.session.execute(
+            update(Certificate).where(Certificate.id == cert.id, Certificate.status == seen)
+            .values(status=status, changed_on=today).execution_options(synchronize_session="fetch"))
+        if result.rowcount != 1:
+            db.session.refresh(cert)
+            raise Conflict(N_("The certificate's status was changed meanwhile to “%(status)s”; reload the page."),
+                           status=Term(cert.status))
         product.updated_at = utcnow()
-        audit_log.record("certificate.status", cert, before=before, after={"status": status}, actor=actor)
+        audit_log.record("certificate.status", cert, before={"status": seen}, after={"status": status}, actor=actor)
         if product.status in WATCHED_STATUSES and not any(c.is_valid_on(today) for c in product.certificates):
             db.session.flush()
             move(product, "suspend", actor, suspended_reason=f"Certificate {cert.number} {status}.",
@@ -167,3 +193,56 @@ def set_certificate_status(actor, certificate_id, status, *, today=None) -> Cert
                             N_("Product %(sku)s was suspended: certificate %(number)s is %(status)s."),
                             sku=product.sku, number=cert.number, status=Term(status))
     return cert
+
+
+# --------------------------------------------------------------------------- batches
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: the ids of the products moved, and per product that was not, its id and
+    the error (translatable: `error.template` / `error.params`, `error.fields`)."""
+
+    done: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # [(product id, ServiceError)]
+
+
+MAX_BATCH = 200
+
+
+def _each(product_ids, use_case) -> BatchResult:
+    """Run `use_case(product_id)` (one transaction each) for every id; collect the outcomes."""
+    ids = []
+    for raw in product_ids:
+        if _valid_id(raw) and int(raw) not in ids:
+            ids.append(int(raw))
+    if not ids:
+        raise ValidationError(N_("Select at least one product."), {"ids": N_("Select at least one product.")})
+    if len(ids) > MAX_BATCH:
+        raise ValidationError(N_("Select at most %(max)s products at once."), {"ids": N_("Too many products.")},
+                              max=MAX_BATCH)
+    result = BatchResult()
+    for pid in ids:
+        try:
+            use_case(pid)
+        except ServiceError as exc:
+            result.failed.append((pid, exc))
+        else:
+            result.done.append(pid)
+    return result
+
+
+def submit_many(actor, product_ids, *, today=None) -> BatchResult:
+    """A supplier submits many drafts (e.g. just imported) at once; each is checked on its own."""
+    return _each(product_ids, lambda pid: submit_product(actor, pid, today=today))
+
+
+def verify_many(actor, product_ids) -> BatchResult:
+    """A reviewer verifies the selected submissions."""
+    return _each(product_ids, lambda pid: verify_product(actor, pid))
+
+
+def reject_many(actor, product_ids, reason) -> BatchResult:
+    """A reviewer rejects the selected submissions, all with the same reason."""
+    _reason(reason, N_("Say why the products are rejected."))
+    return _each(product_ids, lambda pid: reject_product(actor, pid, reason))

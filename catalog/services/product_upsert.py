@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,13 +23,14 @@ from core.i18n import N_
 from core.timeutil import today_cn, utcnow
 
 from catalog import units
+from catalog.indicator_values import declared_problems
 from catalog.models.products import CarbonDeclaration, Certificate, Product, ProductIndicatorValue, TestReport
 from catalog.models.standards import Category
 from catalog.product_states import PRODUCT, REVIEWED_STATUSES
 from catalog.services import deferred
 from catalog.services import product_validation as V
 from catalog.services.product_bulk import UpsertContext, queue_children
-from catalog.services.verdicts import pilot_cities, refresh_verdicts, rule_units
+from catalog.services.verdicts import pilot_cities, refresh_verdicts, rule_units, rules_by_key
 
 DUPLICATE_SKU = N_("You already have a product with this SKU.")
 #: Stored as the product's review note when a change reopens it (shown translated).
@@ -72,20 +74,30 @@ def _lookup(supplier, sku, ctx):
     ).unique().scalar_one_or_none()
 
 
-def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertContext | None = None,
-                   product: Product | None = None, create_only=False, today: dt.date | None = None) -> Product:
-    """Validate `data` and create or update the supplier's product with that SKU (no commit).
+@dataclass
+class Cleaned:
+    """Product data after validation (`clean_product_data`): what `upsert_product` applies."""
 
-    `data` keys (absent keys keep current values on update): sku, name_zh, name_en,
-    category (code) or category_id, brand, model_spec, unit, list_price_fen (integer) or
-    list_price (yuan), manufacturer, plant, description, indicators (`{key: value}`,
-    `{key: {"value", "unit"}}` or a list of `{"key","value","unit"}`; replaces all declared
-    values when given), certificate / test_report / carbon (objects, each optional; a
-    certificate with a known number updates it).
+    sku: str | None
+    product: Product | None  # the existing product with that SKU, None for a new one
+    values: dict  # text columns given
+    category: Category | None
+    price: int | None
+    declared: dict | None  # {key: (num, text, unit)}; None = indicators not given
+    cert: dict | None
+    report: dict | None
+    carbon: dict | None
 
-    Raises `ValidationError` whose `fields` use the data keys ("sku", "list_price_fen",
-    "indicators.u_value", "certificate.star_grade", ...). Nothing is added when it raises.
-    """
+    @property
+    def is_new(self) -> bool:
+        return self.product is None
+
+
+def clean_product_data(supplier, data: dict, *, context: UpsertContext | None = None, product: Product | None = None,
+                       create_only=False, today: dt.date | None = None) -> Cleaned:
+    """Validate product data against the product it would change (found by SKU unless given);
+    raises `ValidationError` (fields keyed by the data keys), writes nothing. The first half of
+    `upsert_product`; the bulk import also calls it alone to check rows before writing any."""
     if not isinstance(data, dict):
         raise ValidationError(N_("Product data must be an object."))
     today = today or today_cn()
@@ -124,6 +136,28 @@ def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertCo
     carbon = V.carbon(data.get("carbon"), errors)
     if errors:
         raise ValidationError(N_("Please correct the highlighted fields."), errors)
+    return Cleaned(sku, product, values, category, price, declared, cert, report, carbon)
+
+
+def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertContext | None = None,
+                   product: Product | None = None, create_only=False, today: dt.date | None = None) -> Product:
+    """Validate `data` and create or update the supplier's product with that SKU (no commit).
+
+    `data` keys (absent keys keep current values on update): sku, name_zh, name_en,
+    category (code) or category_id, brand, model_spec, unit, list_price_fen (integer) or
+    list_price (yuan), manufacturer, plant, description, indicators (`{key: value}`,
+    `{key: {"value", "unit"}}` or a list of `{"key","value","unit"}`; replaces all declared
+    values when given), certificate / test_report / carbon (objects, each optional; a
+    certificate with a known number updates it).
+
+    Raises `ValidationError` whose `fields` use the data keys ("sku", "list_price_fen",
+    "indicators.u_value", "certificate.star_grade", ...). Nothing is added when it raises.
+    """
+    today = today or today_cn()
+    c = clean_product_data(supplier, data, context=context, product=product, create_only=create_only, today=today)
+    sku, product, values, category, price = c.sku, c.product, c.values, c.category, c.price
+    declared, cert, report, carbon = c.declared, c.cert, c.report, c.carbon
+    is_new = c.is_new
 
     before = None if (is_new or not audit) else product.snapshot()
     review_relevant = False
@@ -189,18 +223,21 @@ def upsert_product(supplier, data: dict, actor, *, audit=True, context: UpsertCo
 
 
 def _check_units(declared: dict, category, ctx, today, errors) -> None:
-    """Declared units must be known and convertible to the standard's unit for that indicator.
-
-    A numeric value given without a unit is taken to be in the standard's unit.
+    """Declared values must fit their indicator's type (number, grade on the scale, yes/no:
+    `catalog.indicator_values`), and units must be known and convertible to the standard's unit
+    for that indicator. A numeric value given without a unit is taken to be in the standard's unit.
     """
     expected = {}
     if category is not None:
         if ctx is not None and ctx.cities is None:
             ctx.cities = pilot_cities()
-        expected = rule_units(category, cities=ctx.cities if ctx else None, today=today,
-                              cache=ctx.rules_cache if ctx else None)
+        cities, cache = (ctx.cities, ctx.rules_cache) if ctx else (None, None)
+        expected = rule_units(category, cities=cities, today=today, cache=cache)
+        for key, problem in declared_problems(declared, rules_by_key(category, cities=cities, today=today,
+                                                                     cache=cache)).items():
+            errors[f"indicators.{key}"] = problem
     for key, (num, txt, unit) in list(declared.items()):
-        if num is None:
+        if num is None or f"indicators.{key}" in errors:
             continue
         want = expected.get(key)
         if not unit and want:

@@ -21,6 +21,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters oth
 _TRUE = {"true", "yes", "1", "y", "是"}
 _FALSE = {"false", "no", "0", "n", "否"}
 
+#: Dates of certificates, test reports and carbon declarations must fall in this range: a far
+#: future date (9999-12-31) is a typo, and it breaks date arithmetic downstream (search, expiry).
+MIN_DATE = dt.date(2000, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+
 REQUIRED = N_("This field is required.")
 NOT_WHOLE_FEN = N_("Must be a whole number of fen.")
 NOT_FINITE = N_("Must be a finite number.")
@@ -153,17 +158,23 @@ def integer(raw, field: str, errors: dict, *, lo=None, hi=None, required=True):
     return value
 
 
-def date(raw, field: str, errors: dict, *, required=True):
-    """A date from a `date`, a datetime or an ISO `YYYY-MM-DD` string (also `YYYY/MM/DD`)."""
+def date(raw, field: str, errors: dict, *, required=True, lo: dt.date = MIN_DATE, hi: dt.date = MAX_DATE):
+    """A date from a `date`, a datetime or an ISO `YYYY-MM-DD` string (also `YYYY/MM/DD`),
+    between `lo` and `hi`."""
     if blank(raw):
         if required:
             errors[field] = REQUIRED
         return None
     try:
-        return parse_date(raw)
-    except ValueError:
+        value = parse_date(raw)
+    except (TypeError, ValueError, OverflowError):
         errors[field] = N_("Must be a date written YYYY-MM-DD.")
         return None
+    if not lo <= value <= hi:
+        errors[field] = (N_("Must be a date between %(first)s and %(last)s."),
+                         {"first": lo.isoformat(), "last": hi.isoformat()})
+        return None
+    return value
 
 
 def indicator_value(raw):

@@ -1,4 +1,4 @@
-"""Per-city compliance verdicts of products, and the carbon comparison shown on product pages.
+"""Per-city compliance verdicts of products (the carbon comparison is `catalog.services.carbon`).
 
 The rules come from `catalog.services.standards.rules_for(category, city)` (the version in
 force for that city) and are evaluated by the pure `catalog.compliance.evaluate`. Results are
@@ -6,10 +6,11 @@ stored in `ProductVerdict` (one row per product and city) so search can filter o
 """
 from __future__ import annotations
 
-import statistics
+import hashlib
+import json
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import undefer
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.extensions import db
 from core.i18n import N_
@@ -17,7 +18,7 @@ from core.models import City
 from core.timeutil import today_cn, utcnow
 
 from catalog import compliance
-from catalog.models.products import CarbonDeclaration, Product, ProductVerdict
+from catalog.models.products import Product, ProductVerdict, VerdictDetail
 from catalog.rules import Reason, Value, carbon_value
 from catalog.services import standards
 
@@ -48,19 +49,27 @@ def cached_rules(category, city, today, cache: dict | None):
     return value
 
 
-def rule_units(category, *, cities=None, today=None, cache=None) -> dict:
-    """`{indicator key: unit}` over the category's rules in all pilot cities (for input checks)."""
+def rules_by_key(category, *, cities=None, today=None, cache=None) -> dict:
+    """`{indicator key: [Rule, ...]}` over the category's rules in all pilot cities (what
+    `catalog.indicator_values` checks declared values against)."""
     today = today or today_cn()
-    key = ("units", category.id, today)
+    key = ("by_key", category.id, today)
     if cache is not None and key in cache:
         return cache[key]
     out: dict = {}
     for city in (cities if cities is not None else pilot_cities()):
         for rule in cached_rules(category, city, today, cache)[1]:
-            out.setdefault(rule.key, rule.unit or "")
+            out.setdefault(rule.key, []).append(rule)
     if cache is not None:
         cache[key] = out
     return out
+
+
+def rule_units(category, *, cities=None, today=None, cache=None) -> dict:
+    """`{indicator key: unit}` over the category's rules in all pilot cities (for input checks):
+    the unit of the first city's rule."""
+    return {key: rules[0].unit or "" for key, rules in
+            rules_by_key(category, cities=cities, today=today, cache=cache).items()}
 
 
 def rule_hints(category, *, today=None) -> dict:
@@ -96,6 +105,70 @@ def values_from(declared: dict, carbon: dict | None) -> dict:
     return values
 
 
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def details_json(details: dict, text: str | None = None) -> tuple[str, str]:
+    """``(digest, canonical JSON text)`` of verdict details: the digest is the key they are stored
+    under (`VerdictDetail.digest`). ``text``: the canonical text when already known."""
+    text = text if text is not None else _canonical(details)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest(), text
+
+
+def details_digest(details: dict) -> str:
+    """The key verdict details are stored under: a hash of their canonical JSON."""
+    return details_json(details)[0]
+
+
+def insert_details_json(conn, rows: list[tuple[str, str]]) -> None:
+    """Store ``(digest, JSON text)`` pairs (bulk import), skipping digests already stored."""
+    if not rows:
+        return
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            # COPY into a session-private scratch table, then one INSERT ... ON CONFLICT: an
+            # executemany is a statement per row, and array parameters are slower still.
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS scratch_verdict_details "
+                           "(digest varchar(32), details text) ON COMMIT DELETE ROWS")
+            with cursor.copy("COPY scratch_verdict_details (digest, details) FROM STDIN") as out:
+                for row in rows:
+                    out.write_row(row)
+            cursor.execute("INSERT INTO verdict_details (digest, details) "
+                           "SELECT digest, details::json FROM scratch_verdict_details "
+                           "ON CONFLICT (digest) DO NOTHING")
+            cursor.execute("DELETE FROM scratch_verdict_details")
+        else:
+            cursor.executemany("INSERT INTO verdict_details (digest, details) VALUES (?, ?) "
+                               "ON CONFLICT (digest) DO NOTHING", rows)
+    finally:
+        cursor.close()
+
+
+def insert_details_statement(conn):
+    """``INSERT INTO verdict_details ... ON CONFLICT DO NOTHING`` for this connection's dialect
+    (several writers may store the same details at once)."""
+    table = VerdictDetail.__table__
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing(index_elements=["digest"])
+
+
+def store_details(details: dict) -> str:
+    """Store verdict details once (no-op when the same details are stored already); returns
+    their digest for `ProductVerdict.details_digest`."""
+    digest = details_digest(details)
+    known = db.session.info.setdefault("verdict_details_stored", set())
+    if digest not in known:
+        conn = db.session.connection()
+        conn.execute(insert_details_statement(conn), [{"digest": digest, "details": details}])
+        known.add(digest)
+    return digest
+
+
 def evaluate_for_city(product: Product, city, *, today=None, rules_cache=None):
     """`compliance.Evaluation` of a product in one city (not stored)."""
     today = today or today_cn()
@@ -105,8 +178,53 @@ def evaluate_for_city(product: Product, city, *, today=None, rules_cache=None):
     return compliance.evaluate(rules, declared_values(product), version_id=version_id)
 
 
+MAX_MEMO = 100_000
+
+
+def _evaluate(rules, values: dict, version_id, cache: dict | None) -> tuple[str, dict, str | None]:
+    """``(verdict, details, canonical JSON of the details or None)`` of `compliance.evaluate`.
+
+    With a cache (bulk work), each rule's result for a declared value is computed (and encoded)
+    once: a rule's result depends only on the rule and that value, and many products declare the
+    same values (grades, yes/no, round numbers)."""
+    if cache is None:
+        ev = compliance.evaluate(rules, values, version_id=version_id)
+        return ev.verdict, ev.to_dict(), None
+    memo = cache.setdefault("rule_results", {})
+    if len(memo) > MAX_MEMO:
+        memo.clear()
+    results, statuses = [], []
+    for rule in rules:
+        declared = values.get(rule.key)
+        key = (id(rule), None if declared is None else (declared.value, type(declared.value), declared.unit))
+        found = memo.get(key)
+        if found is None:
+            found = compliance.evaluate_rule(rule, declared)
+            as_dict = found.to_dict()
+            found = memo[key] = (found.status, as_dict, _canonical(as_dict))
+        statuses.append(found[0])
+        results.append(found)
+    verdict = _overall(statuses)
+    # The canonical text of {"results", "verdict", "version_id"} (sorted keys), from the parts.
+    text = '{"results":[%s],"verdict":%s,"version_id":%s}' % (
+        ",".join(r[2] for r in results), _canonical(verdict), _canonical(version_id))
+    return verdict, {"verdict": verdict, "version_id": version_id, "results": [r[1] for r in results]}, text
+
+
+def _overall(statuses: list[str]) -> str:
+    """`compliance.evaluate`'s overall verdict from per-rule statuses (fail, else incomplete if
+    any is missing, else pass)."""
+    if compliance.FAIL in statuses:
+        return compliance.FAIL
+    if compliance.MISSING in statuses:
+        return compliance.INCOMPLETE
+    return compliance.PASS
+
+
 def compute_verdicts(product: Product, *, cities=None, rules_cache=None, today=None, values=None) -> list[dict]:
-    """Per pilot city: `{"city_id", "standard_version_id", "verdict", "details"}` (pure, no writes).
+    """Per pilot city: `{"city_id", "standard_version_id", "verdict", "details", "details_json"}`
+    (pure, no writes; ``details_json`` is the details' canonical JSON text when it came for free
+    with a rules cache, else None).
 
     Cities sharing the same resolved rules (the four hot-summer-cold-winter cities) are
     evaluated once.
@@ -121,13 +239,14 @@ def compute_verdicts(product: Product, *, cities=None, rules_cache=None, today=N
         if rules:
             key = (version_id, tuple(id(r) if r.id is None else r.id for r in rules))
             if key not in seen:
-                ev = compliance.evaluate(rules, values, version_id=version_id)
-                seen[key] = (ev.verdict, ev.to_dict())
-            verdict, details = seen[key]
+                seen[key] = _evaluate(rules, values, version_id, rules_cache)
+            verdict, details, text = seen[key]
         else:
-            verdict, details = "incomplete", {"verdict": "incomplete", "version_id": version_id, "results": [],
-                                              "reason": str(NO_STANDARD), "reason_message": NO_STANDARD.payload()}
-        out.append({"city_id": city.id, "standard_version_id": version_id, "verdict": verdict, "details": details})
+            verdict, text = "incomplete", None
+            details = {"verdict": "incomplete", "version_id": version_id, "results": [],
+                       "reason": str(NO_STANDARD), "reason_message": NO_STANDARD.payload()}
+        out.append({"city_id": city.id, "standard_version_id": version_id, "verdict": verdict, "details": details,
+                    "details_json": text})
     return out
 
 
@@ -142,6 +261,13 @@ def refresh_verdicts(product: Product, *, cities=None, rules_cache=None, today=N
     """
     rows = compute_verdicts(product, cities=cities, rules_cache=rules_cache, today=today, values=values)
     now = utcnow()
+    digests: dict = {}  # id(details) -> digest: cities sharing rules share one details object
+    for r in rows:
+        details = r.pop("details")
+        r.pop("details_json", None)
+        if id(details) not in digests:
+            digests[id(details)] = store_details(details)
+        r["details_digest"] = digests[id(details)]
     if defer:
         from catalog.services import deferred
 
@@ -156,12 +282,12 @@ def refresh_verdicts(product: Product, *, cities=None, rules_cache=None, today=N
             if r["city_id"] in city_objs:
                 row.city = city_objs[r["city_id"]]
             product.verdicts.append(row)
-        elif "details" in row.__dict__ and (row.verdict, row.standard_version_id, row.details) == (
-                r["verdict"], r["standard_version_id"], r["details"]):
-            continue  # unchanged (details are deferred: only compared when already loaded)
+        elif (row.verdict, row.standard_version_id, row.details_digest) == (
+                r["verdict"], r["standard_version_id"], r["details_digest"]):
+            continue  # unchanged
         row.standard_version_id = r["standard_version_id"]
         row.verdict = r["verdict"]
-        row.details = r["details"]
+        row.details_digest = r["details_digest"]
         row.evaluated_at = now
 
 
@@ -171,7 +297,7 @@ def verdicts_by_city(product: Product, *, with_details=True) -> dict:
         return {}
     q = select(ProductVerdict).where(ProductVerdict.product_id == product.id)
     if with_details:
-        q = q.options(undefer(ProductVerdict.details))
+        q = q.options(selectinload(ProductVerdict.detail))
     return {v.city.code: v for v in db.session.execute(q).unique().scalars()}
 
 
@@ -187,49 +313,3 @@ def verdict_map(product_ids) -> dict:
     for pid, code, verdict in rows:
         out.setdefault(pid, {})[code] = verdict
     return out
-
-
-def carbon_comparison(product: Product) -> dict | None:
-    """The product's GWP against its category's median (same declared unit, public products).
-
-    Returns None when the product has no carbon declaration.
-    """
-    carbon = product.current_carbon()
-    if carbon is None:
-        return None
-    latest = (select(func.max(CarbonDeclaration.id)).join(Product)
-              .where(Product.category_id == product.category_id,
-                     Product.status.in_(("listed", "suspended", "verified")))
-              .group_by(CarbonDeclaration.product_id)).scalar_subquery()
-    peers = db.session.execute(
-        select(CarbonDeclaration.product_id, CarbonDeclaration.gwp_a1a3)
-        .where(CarbonDeclaration.id.in_(latest), CarbonDeclaration.declared_unit == carbon.declared_unit)
-    ).all()
-    values = {pid: gwp for pid, gwp in peers}
-    values[product.id] = carbon.gwp_a1a3
-    series = sorted(values.values())
-    median = statistics.median(series)
-    return {
-        "value": carbon.gwp_a1a3,
-        "declared_unit": carbon.declared_unit,
-        "median": median,
-        "min": series[0],
-        "max": series[-1],
-        "count": len(series),
-        "ratio": (carbon.gwp_a1a3 / median) if median else None,
-        "valid_until": carbon.valid_until,
-        "program_operator": carbon.program_operator,
-    }
-
-
-def carbon_chart(cmp: dict, width=420, bar_height=26) -> dict:
-    """Geometry for the server-rendered SVG bar chart (product, median, min, max)."""
-    rows = [("product", cmp["value"]), ("median", cmp["median"]), ("lowest", cmp["min"]), ("highest", cmp["max"])]
-    top = max(v for _, v in rows) or 1.0
-    label_w = 110
-    usable = width - label_w - 90
-    bars = []
-    for i, (label, value) in enumerate(rows):
-        bars.append({"label": label, "value": value, "x": label_w, "y": 8 + i * (bar_height + 10),
-                     "w": max(1.0, usable * value / top), "h": bar_height})
-    return {"width": width, "height": 16 + len(rows) * (bar_height + 10), "bars": bars, "label_w": label_w}

@@ -50,6 +50,8 @@ def import_upload():
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
+        # A neutral name: the file's type is recognised from its content (core.tabular), never
+        # from the name the browser sent.
         target = _import_dir() / f"{uuid.uuid4().hex}.upload"
         upload.save(str(target))
         if target.stat().st_size == 0:

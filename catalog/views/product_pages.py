@@ -6,7 +6,7 @@ from flask import abort, render_template, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.documents import document_path
+from core.documents import document_path, safe_filename
 from core.extensions import db
 from core.forms import ConfirmForm
 from core.timeutil import today_cn
@@ -14,9 +14,10 @@ from core.timeutil import today_cn
 from catalog import bp, policy
 from catalog.forms.products import ReasonForm
 from catalog.models.products import ProductDocument
+from catalog.services.product_access import MAX_ID
 from catalog.services.product_expiry import enforce_expiry_on_read, suspension_message
-from catalog.services.verdicts import (carbon_chart, carbon_comparison, evaluate_for_city, pilot_cities,
-                                       verdicts_by_city)
+from catalog.services.carbon import carbon_chart, carbon_comparison
+from catalog.services.verdicts import evaluate_for_city, pilot_cities, verdicts_by_city
 from catalog.views.common import is_zh, load_product, moves_from
 
 
@@ -54,7 +55,8 @@ def compliance_matrix(product):
     rows = []
     for key in keys:
         sample = next(per_city[c.code][key] for c in cities if key in per_city[c.code])
-        rows.append({"key": key, "name_en": sample.get("name_en") or key, "name_zh": sample.get("name_zh") or key,
+        name_en, name_zh = sample.get("name_en") or "", sample.get("name_zh") or ""
+        rows.append({"key": key, "name_en": name_en or name_zh or key, "name_zh": name_zh or name_en or key,
                      "kind": sample.get("kind"),
                      "cells": {c.code: per_city[c.code].get(key) for c in cities}})
     return {"cities": cities, "rows": rows, "verdicts": verdict}
@@ -62,7 +64,7 @@ def compliance_matrix(product):
 
 @bp.route("/products/<int:pid>")
 def product_page(pid):
-    product = load_product(pid, policy.can_view_product)
+    product = load_product(pid, policy.can_view_product, hide=True)
     enforce_expiry_on_read(product)
     today = today_cn()
     cmp = carbon_comparison(product)
@@ -76,7 +78,9 @@ def product_page(pid):
 
 @bp.route("/products/<int:pid>/documents/<int:doc_id>")
 def product_document(pid, doc_id):
-    product = load_product(pid, policy.can_view_document)
+    product = load_product(pid, policy.can_view_document, hide=True)
+    if doc_id > MAX_ID:
+        abort(404)
     link = db.session.execute(select(ProductDocument).filter_by(product_id=product.id, document_id=doc_id)
                               ).scalar_one_or_none()
     if link is None:
@@ -85,4 +89,4 @@ def product_document(pid, doc_id):
     if not path.exists():
         abort(404)
     return send_file(path, mimetype=link.document.content_type, as_attachment=True,
-                     download_name=link.document.original_name or link.document.sha256)
+                     download_name=safe_filename(link.name))

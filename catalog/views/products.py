@@ -17,15 +17,17 @@ from core.extensions import db
 from core.forms import ConfirmForm, apply_form_errors, form_field
 from core.policy import roles_required
 from core.timeutil import today_cn
+from core.web import page_number
 
 from catalog import bp, policy
-from catalog.forms.products import DocumentForm, ProductForm, TestReportForm, product_form_field
+from catalog.forms.products import DocumentForm, ProductForm, SubmitBatchForm, TestReportForm, product_form_field
 from catalog.models.standards import Category
+from catalog.product_states import PRODUCT_STATUSES
 from catalog.services import product_edit, product_lifecycle
 from catalog.services.product_expiry import effective_status, suspension_message
 from catalog.services.product_queries import supplier_products as list_supplier_products
 from catalog.services.verdicts import rule_hints, rule_units
-from catalog.views.common import is_zh, load_product, moves_from, safe_next
+from catalog.views.common import batch_outcome, is_zh, load_product, moves_from, safe_next, selected_ids
 
 
 def _category_choices():
@@ -71,11 +73,31 @@ def _render_editor(product, form, doc_form=None, report_form=None):
 @roles_required(R.SUPPLIER)
 def supplier_products():
     status = request.args.get("status") or None
-    page = request.args.get("page", 1, type=int)
+    if status not in PRODUCT_STATUSES:
+        status = None
+    page = page_number(request.args)
     items, total = list_supplier_products(current_user.organisation_id, status=status, page=page, per_page=50)
     return render_template("catalog/products/supplier_list.html", products=items, total=total, page=page,
                            per_page=50, status=status, today=today_cn(), effective_status=effective_status,
-                           moves_from=moves_from, action_form=ConfirmForm())
+                           moves_from=moves_from, action_form=ConfirmForm(), batch_form=SubmitBatchForm(),
+                           submittable=[p for p in items if "submit" in moves_from(p)])
+
+
+@bp.route("/supplier/products/submit", methods=["POST"])
+@roles_required(R.SUPPLIER)
+def products_submit_batch():
+    """Submit many drafts at once (e.g. just imported): each is checked on its own, and a page
+    says which were submitted and which not, and why."""
+    form = SubmitBatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = selected_ids("page_ids") if form.submit_page.data else selected_ids()
+    try:
+        result = product_lifecycle.submit_many(current_user, ids)
+    except ServiceError as exc:
+        apply_form_errors(None, exc)
+        return redirect(safe_next() or url_for("catalog.supplier_products"))
+    return batch_outcome(result, _("Submitted for review"), url_for("catalog.supplier_products"))
 
 
 @bp.route("/supplier/products/new", methods=["GET", "POST"])

@@ -10,13 +10,17 @@ from core.errors import Conflict, PermissionDenied, ValidationError
 from core.extensions import db
 from core.i18n import N_, Term
 from core.money import MAX_FEN, format_fen
+from core.notifications import notify_organisation
 from core.services import unit_of_work
 from core.timeutil import utcnow
+from procurement.blueprints import page_path
 from procurement.budget import policy
 from procurement.budget.models import APPROVED, FUNDING_KINDS, RETURNED, SUBMITTED, Budget, FundingSource
 from procurement.machine.stages import BUDGET
+from procurement.projects.models import Project
 from procurement.records.services import append_record, lock_visible_project
-from procurement.validation import Errors, choice, integer, object_list, text
+from procurement.validation import (CONTROL_CHARACTERS, Errors, choice, has_control_characters, integer,
+                                    object_list, text)
 
 MAX_FUNDING_SOURCES = 20
 COMMENT_MAX = 2000
@@ -98,6 +102,8 @@ def submit_budget(actor, project_id, data: dict) -> Budget:
 
 def _clean_comment(comment, *, required: bool) -> str:
     comment = (comment or "").strip()
+    if has_control_characters(comment):
+        raise ValidationError(N_("The comment is not plain text."), {"comment": CONTROL_CHARACTERS})
     if len(comment) > COMMENT_MAX:
         raise ValidationError(N_("The comment is too long."),
                               {"comment": (N_("At most %(n)s characters."), {"n": COMMENT_MAX})})
@@ -132,7 +138,25 @@ def _review(actor, project_id, *, approve: bool, comment: str | None) -> Budget:
         append_record(project, kind, {"revision": budget.revision, "total_fen": budget.total_fen,
                                       "comment": comment}, actor=actor,
                       action="budget.approve" if approve else "budget.return", before=before, after=budget.snapshot())
+        _tell_purchaser(project, budget, approved=approve, reason=comment)
     return budget
+
+
+def _tell_purchaser(project, budget: Budget, *, approved: bool, reason: str, reopened: bool = False) -> None:
+    """Everyone at the project's purchaser hears of the decision, in the app and by e-mail, each
+    in their own language (written in the caller's transaction: nothing is sent on a rollback)."""
+    params = {"code": project.code, "name": project.name, "total": format_fen(budget.total_fen), "reason": reason}
+    if approved:
+        kind, template = "budget.approved", N_("The finance office approved the budget of project %(code)s "
+                                               "(%(name)s): %(total)s.")
+    elif reopened:
+        kind, template = "budget.returned", N_("The budget of project %(code)s (%(name)s) needs a new approval: "
+                                               "the design was returned to the budget stage. Reason: %(reason)s")
+    else:
+        kind, template = "budget.returned", N_("The finance office returned the budget of project %(code)s "
+                                               "(%(name)s). Comment: %(reason)s")
+    notify_organisation(project.purchaser_org_id, kind, template, params,
+                        link=page_path("procurement.budget", project_id=project.id))
 
 
 def approve_budget(actor, project_id, comment: str | None = None) -> Budget:
@@ -154,3 +178,11 @@ def reopen_after_design_return(project, decision, actor) -> None:
         budget.review_comment = decision.reason
         budget.reviewed_by_id = actor.id
         budget.reviewed_at = utcnow()
+        _tell_purchaser(project, budget, approved=False, reason=decision.reason, reopened=True)
+
+
+def count_awaiting_review(city_id: int) -> int:
+    """Budgets of the city's projects submitted and not yet reviewed (one query)."""
+    return db.session.execute(
+        db.select(db.func.count(Budget.id)).join(Project, Project.id == Budget.project_id)
+        .where(Project.city_id == city_id, Project.stage == BUDGET, Budget.status == SUBMITTED)).scalar_one()

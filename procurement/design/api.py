@@ -6,14 +6,15 @@ from flask import g, jsonify
 
 from core import openapi
 from core.api import api_auth, json_body
-from procurement.blueprints import API_TAG, PROJECT_ID, api_bp, body_ref, ok_responses
+from procurement.blueprints import API_TAG, ID_SCHEMA, PROJECT_ID, api_bp, body_ref, error, ok_responses, ref
 from procurement.design import services as design_svc
-from procurement.design.requirements import line_offers
+from procurement.design.lines import SPECIFICATION_MAX
+from procurement.design.requirements import MAX_TIGHTENINGS, line_offers
 from procurement.projects.services import get_project
-from procurement.quantities import PURCHASE_UNITS, format_quantity
+from procurement.quantities import MAX_UNIT_PRICE_FEN, PURCHASE_UNITS, format_quantity
 
 OPENAPI = openapi.Operations()  # registered by procurement.register(app)
-LINE = PROJECT_ID + [{"name": "line_no", "in": "path", "required": True, "schema": {"type": "integer"}}]
+LINE = PROJECT_ID + [{"name": "line_no", "in": "path", "required": True, "schema": ID_SCHEMA}]
 
 
 def bom_line_json(line, offer: dict | None = None) -> dict:
@@ -32,13 +33,34 @@ def bom_line_json(line, offer: dict | None = None) -> dict:
     return out
 
 
+LINE_FIELDS = {
+    "category": {"type": "string", "description": "category code (part of the project's standard edition)"},
+    "specification": {"type": "string", "minLength": 1, "maxLength": SPECIFICATION_MAX},
+    "quantity": {"type": "string", "description": "decimal, > 0, at most 10^9, up to 3 places"},
+    "unit": {"type": "string", "enum": list(PURCHASE_UNITS),
+             "description": "must convert to the category's unit (a category priced per tonne takes t or kg)"},
+    "est_unit_price_fen": {"type": "integer", "minimum": 0, "maximum": MAX_UNIT_PRICE_FEN},
+    "green_required": {"type": "boolean", "description": "always true for mandatory categories"},
+    "tightenings": {"type": "object", "maxProperties": MAX_TIGHTENINGS,
+                    "description": "{indicator key: stricter limit}; a looser limit is refused"}}
 OPENAPI.schema("BomLineInput", {"type": "object", "required": ["category", "specification", "quantity", "unit",
-                                                               "est_unit_price_fen"], "properties": {
-    "category": {"type": "string", "description": "category code"}, "specification": {"type": "string"},
-    "quantity": {"type": "string", "description": "decimal, up to 3 places"},
-    "unit": {"type": "string", "enum": list(PURCHASE_UNITS)},
-    "est_unit_price_fen": {"type": "integer", "minimum": 0}, "green_required": {"type": "boolean"},
-    "tightenings": {"type": "object", "description": "{indicator key: stricter limit}"}}})
+                                                               "est_unit_price_fen"], "properties": LINE_FIELDS})
+OPENAPI.schema("BomLineChanges", {"type": "object", "properties": LINE_FIELDS,
+                                  "description": "Only the fields given change."})
+PRODUCT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "sku": {"type": "string"}, "name": {"type": "string"},
+    "price_fen": {"type": "integer", "minimum": 0}, "unit": {"type": "string"}}}
+OPENAPI.schema("BomLine", {"type": "object", "required": ["line_no", "category", "quantity", "unit"], "properties": {
+    "line_no": {"type": "integer", "minimum": 1}, "category": {"type": "string"}, "specification": {"type": "string"},
+    "quantity": {"type": "string"}, "unit": {"type": "string", "enum": list(PURCHASE_UNITS)},
+    "est_unit_price_fen": {"type": "integer", "minimum": 0}, "total_fen": {"type": "integer", "minimum": 0},
+    "green_required": {"type": "boolean"}, "tightenings": {"type": "object"},
+    "products": {"type": "object", "description": "catalog products that satisfy the line now (GET /bom only)",
+                 "properties": {"count": {"type": "integer", "minimum": 0},
+                                "min_price_fen": {"type": "integer", "nullable": True},
+                                "max_price_fen": {"type": "integer", "nullable": True},
+                                "cheapest": {"type": "array", "items": PRODUCT}}}}})
+STAGE_CONFLICT = "The project is not in the design stage"
 
 
 @api_bp.get("/projects/<int:project_id>/bom")
@@ -53,7 +75,13 @@ def get_bom(project_id):
 
 OPENAPI.spec("/projects/{project_id}/bom", "get", {
     "summary": "Bill of materials with the catalog products that satisfy each line and their price range",
-    "tags": API_TAG, "parameters": PROJECT_ID, "responses": ok_responses("Lines and totals")})
+    "tags": API_TAG, "parameters": PROJECT_ID, "responses": ok_responses("Lines and totals", schema={
+        "type": "object", "required": ["summary", "lines"], "properties": {
+            "summary": {"type": "object", "properties": {
+                "lines": {"type": "integer", "minimum": 0}, "total_fen": {"type": "integer", "minimum": 0},
+                "total": {"type": "string"}, "budget_fen": {"type": "integer", "nullable": True},
+                "within_budget": {"type": "boolean", "nullable": True}}},
+            "lines": {"type": "array", "items": ref("BomLine")}}})})
 
 
 @api_bp.post("/projects/<int:project_id>/bom")
@@ -63,9 +91,10 @@ def add_bom_line(project_id):
 
 
 OPENAPI.spec("/projects/{project_id}/bom", "post", {
-    "summary": "Add a bill line (design stage, purchaser); a looser limit than the standard is refused",
-    "tags": API_TAG, "parameters": PROJECT_ID, "requestBody": body_ref("BomLineInput"),
-    "responses": {**ok_responses("Created", "201"), "409": {"description": "Not in the design stage"}}})
+    "summary": "Add a bill line (design stage, purchaser); a looser limit than the standard, or a unit that does not "
+               "convert to the category's unit, is refused", "tags": API_TAG, "parameters": PROJECT_ID,
+    "requestBody": body_ref("BomLineInput"),
+    "responses": ok_responses("Created", "201", "BomLine", conflict=STAGE_CONFLICT)})
 
 
 @api_bp.patch("/projects/<int:project_id>/bom/<int:line_no>")
@@ -81,9 +110,10 @@ def delete_bom_line(project_id, line_no):
     return "", 204
 
 
+NO_LINE = {"404": error("No such project (or not visible to you), or no such line")}
 OPENAPI.spec("/projects/{project_id}/bom/{line_no}", "patch", {
-    "summary": "Change a bill line", "tags": API_TAG, "parameters": LINE, "requestBody": body_ref("BomLineInput"),
-    "responses": {**ok_responses("The line"), "409": {"description": "Not in the design stage"}}})
+    "summary": "Change a bill line", "tags": API_TAG, "parameters": LINE, "requestBody": body_ref("BomLineChanges"),
+    "responses": {**ok_responses("The line", schema="BomLine", conflict=STAGE_CONFLICT), **NO_LINE}})
 OPENAPI.spec("/projects/{project_id}/bom/{line_no}", "delete", {
     "summary": "Remove a bill line", "tags": API_TAG, "parameters": LINE,
-    "responses": {**ok_responses("Removed", "204"), "404": {"description": "No such project or line"}}})
+    "responses": {**ok_responses("Removed", "204", conflict=STAGE_CONFLICT), **NO_LINE}})

@@ -18,7 +18,7 @@ from core.errors import ValidationError
 from core.i18n import N_
 from core.money import MoneyError, parse_yuan
 from core.tabular import FileRejected, clean_cell, is_blank_row, open_table
-from procurement.design.services import MAX_LINES, add_lines_bulk
+from procurement.design.services import MAX_LINES, add_lines_bulk, import_refused
 from procurement.validation import message_of
 
 ALIASES = {
@@ -133,7 +133,6 @@ def import_file(actor, project_id, content: bytes, filename: str = "", *, replac
     finally:
         os.unlink(path)
     if any(k.startswith("row 1,") or k == "file" for k in problems):
-        raise ValidationError(N_("The import was refused: %(n)s problem(s); nothing was imported."), problems,
-                              n=len(problems))
+        raise import_refused(problems)
     return add_lines_bulk(actor, project_id, rows, replace=replace, source=filename or "upload",
                           column_for=_column_for, pre_errors=problems)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from core.i18n import N_
 from core.money import format_fen
 from procurement import standards as std
+from procurement.labels import plural
 from procurement.budget.gates import current_budget
-from procurement.design.requirements import compliant_products, listed_passing
+from procurement.design.requirements import candidates_for, compliant_products
 from procurement.design.services import bill_lines
 from procurement.design.share import format_share, optional_share_ok
 from procurement.machine.gates import failed, passed
@@ -25,32 +26,35 @@ def _level_lines(ctx, level):
 
 
 def _line_names(missing) -> str:
-    return ", ".join(f"{m['line_no']} ({m['category']})" for m in missing)
+    """Line numbers for a message (the categories are in the check's details, by code)."""
+    return ", ".join(str(m["line_no"]) for m in missing)
 
 
 def bill_not_empty(ctx):
     """The bill of materials has at least one line."""
     n = len(current_lines(ctx))
-    return passed(N_("%(n)s bill line(s)."), {"n": n}, lines=n) if n else failed(N_("The bill of materials is empty."))
+    if not n:
+        return failed(N_("The bill of materials is empty."))
+    return passed(plural(n, N_("%(n)s bill line."), N_("%(n)s bill lines.")), {"n": n}, lines=n)
 
 
 def categories_in_edition(ctx):
     """Every line's category is part of the project's demand-standard edition."""
     unknown = [ln.line_no for ln in current_lines(ctx) if std.requirement_level(ctx.project, ln.category) is None]
     if unknown:
-        return failed(N_("Lines %(lines)s use categories the edition does not cover."),
+        return failed(plural(len(unknown), N_("Line %(lines)s uses a category the edition does not cover."),
+                             N_("Lines %(lines)s use categories the edition does not cover.")),
                       {"lines": ", ".join(map(str, unknown))}, lines=unknown)
     return passed(N_("All categories are covered by the edition."))
 
 
 def _unavailable(ctx, lines):
-    """Lines without a compliant product; candidates are loaded once per category per check run."""
-    cache = ctx.cached("candidates", dict)
+    """Lines without a compliant product; the candidates of every category of the bill are loaded
+    at once, once per check run."""
+    candidates = ctx.cached("candidates", lambda: candidates_for(ctx.project, current_lines(ctx)))
     out = []
     for line in lines:
-        if line.category_id not in cache:
-            cache[line.category_id] = listed_passing(ctx.project, line.category_id)
-        if not compliant_products(ctx.project, line, limit=1, candidates=cache[line.category_id]):
+        if not compliant_products(ctx.project, line, limit=1, candidates=candidates[line.category_id]):
             out.append({"line_no": line.line_no, "category": line.category.code})
     return out
 
@@ -60,9 +64,11 @@ def mandatory_green_available(ctx):
     lines = _level_lines(ctx, std.MANDATORY)
     missing = _unavailable(ctx, lines)
     if missing:
-        return failed(N_("No compliant green product is listed for mandatory line(s) %(lines)s."),
+        return failed(plural(len(missing), N_("No compliant green product is listed for mandatory line %(lines)s."),
+                             N_("No compliant green product is listed for mandatory lines %(lines)s.")),
                       {"lines": _line_names(missing)}, lines=missing)
-    return passed(N_("%(n)s mandatory line(s) have compliant green products."), {"n": len(lines)},
+    return passed(plural(len(lines), N_("%(n)s mandatory line has compliant green products."),
+                         N_("%(n)s mandatory lines have compliant green products.")), {"n": len(lines)},
                   mandatory_lines=len(lines))
 
 
@@ -71,9 +77,11 @@ def optional_green_available(ctx):
     lines = [ln for ln in _level_lines(ctx, std.OPTIONAL) if ln.green_required]
     missing = _unavailable(ctx, lines)
     if missing:
-        return failed(N_("No compliant green product is listed for line(s) %(lines)s."),
+        return failed(plural(len(missing), N_("No compliant green product is listed for line %(lines)s."),
+                             N_("No compliant green product is listed for lines %(lines)s.")),
                       {"lines": _line_names(missing)}, lines=missing)
-    return passed(N_("%(n)s optional green line(s) have compliant products."), {"n": len(lines)})
+    return passed(plural(len(lines), N_("%(n)s optional green line has compliant products."),
+                         N_("%(n)s optional green lines have compliant products.")), {"n": len(lines)})
 
 
 def optional_share(ctx):
@@ -87,10 +95,10 @@ def optional_share(ctx):
     if result.ok and not result.total:
         return passed(N_("No optional material kinds in the bill."), **details)
     if result.ok:
-        return passed(N_("%(covered)s of %(total)s optional kinds are green (at least %(required)s needed, "
+        return passed(N_("Green optional material kinds: %(covered)s of %(total)s (at least %(required)s needed, "
                          "%(share)s)."), params, **details)
-    return failed(N_("Only %(covered)s of %(total)s optional kinds are green; the edition requires %(share)s, "
-                     "i.e. at least %(required)s."), params, **details)
+    return failed(N_("Green optional material kinds: only %(covered)s of %(total)s; the edition requires "
+                     "%(share)s, i.e. at least %(required)s."), params, **details)
 
 
 def bill_within_budget(ctx):

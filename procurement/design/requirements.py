@@ -8,6 +8,8 @@ the catalog's compliance engine). The design page and the design gates ask
 
 from __future__ import annotations
 
+import json
+
 import catalog.interface as catalog
 from core.i18n import N_
 from procurement import standards as std
@@ -63,9 +65,12 @@ def effective_rules(project, line) -> list[catalog.Rule]:
     return catalog.tightened(std.rules_for_line(project, line.category), line.tightenings or {})
 
 
-def listed_passing(project, category_id: int) -> list[catalog.ProductOffer]:
-    """Listed products of a category whose stored verdict for the project's city is pass, cheapest first."""
-    return catalog.listed_passing_products(project.city_id, category_id)
+def candidates_for(project, lines) -> dict[int, list[catalog.ProductOffer]]:
+    """For every category of `lines`: its listed products passing in the project's city, cheapest
+    first; with the rules of those categories, loaded in a fixed number of queries."""
+    ids = {line.category_id for line in lines}
+    std.prefetch_rules(project, ids)
+    return catalog.listed_passing_products_by_category(project.city_id, ids)
 
 
 def compliant_products(project, line, *, limit: int | None = None,
@@ -77,13 +82,16 @@ def compliant_products(project, line, *, limit: int | None = None,
 
 
 def line_offers(project, lines: list, *, show: int = 5) -> dict[int, dict]:
-    """Per line id: how many products satisfy it, their price range and the cheapest few."""
-    by_category: dict[int, list] = {}
+    """Per line id: how many products satisfy it, their price range and the cheapest few (the same
+    number of queries for any number of lines)."""
+    by_category = candidates_for(project, lines)
+    same_needs: dict[str, list] = {}  # lines of one category with the same tightenings share the answer
     out = {}
     for line in lines:
-        if line.category_id not in by_category:
-            by_category[line.category_id] = listed_passing(project, line.category_id)
-        products = compliant_products(project, line, candidates=by_category[line.category_id])
+        needs = json.dumps([line.category_id, line.tightenings or {}], sort_keys=True, default=str)
+        if needs not in same_needs:
+            same_needs[needs] = compliant_products(project, line, candidates=by_category[line.category_id])
+        products = same_needs[needs]
         low, high = catalog.price_range(products)
         out[line.id] = {"count": len(products), "min_price_fen": low, "max_price_fen": high,
                         "products": products[:show]}

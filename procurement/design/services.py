@@ -12,6 +12,7 @@ from core.services import unit_of_work
 from procurement.design import policy
 from procurement.design.lines import clean_line_data
 from procurement.design.models import BomLine
+from procurement.labels import plural
 from procurement.machine.stages import DESIGN
 from procurement.quantities import format_quantity, line_total_fen
 from procurement.records.services import append_record, lock_visible_project
@@ -97,7 +98,8 @@ def update_line(actor, project_id, line_no, data: dict) -> BomLine:
         if after != before:
             append_record(project, "bom_line_changed",
                           {"line_no": line.line_no, "changes": {k: {"from": before[k], "to": after[k]}
-                                                                 for k in after if before[k] != after[k]}},
+                                                                 for k in after if before[k] != after[k]},
+                           "line": line_view(line)},
                           actor=actor, action="bom.change_line", before=before, after=after)
     return line
 
@@ -132,6 +134,13 @@ def _clean_rows(project, rows: list[dict], column_for, errors: dict) -> list[dic
     return cleaned
 
 
+def import_refused(problems: dict) -> ValidationError:
+    """The error of a refused import: how many problems, each under its place (``row N, column X``)."""
+    message = plural(len(problems), N_("The import was refused: %(n)s problem; nothing was imported."),
+                     N_("The import was refused: %(n)s problems; nothing was imported."))
+    return ValidationError(message, problems, n=len(problems))
+
+
 def add_lines_bulk(actor, project_id, rows: list[dict], *, replace: bool = False, source: str = "",
                    column_for=None, pre_errors: dict | None = None) -> list[BomLine]:
     """Add many validated rows in one transaction (import); any bad row -> nothing is written.
@@ -152,8 +161,7 @@ def add_lines_bulk(actor, project_id, rows: list[dict], *, replace: bool = False
         if not rows and not errors:
             errors["file"] = N_("The file has no bill lines.")
         if errors:
-            raise ValidationError(N_("The import was refused: %(n)s problem(s); nothing was imported."), errors,
-                                  n=len(errors))
+            raise import_refused(errors)
         removed = 0
         if replace:
             for old in db.session.execute(select(BomLine).where(BomLine.project_id == project.id)).scalars():

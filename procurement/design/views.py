@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from core.errors import ServiceError
@@ -23,9 +24,17 @@ from procurement.machine.stages import DESIGN
 from procurement.web import category_label, choices, flash_error, message_text, project_or_404
 
 
+def _category_choice(category, level) -> str:
+    """A category as the line form offers it: its name, whether it is mandatory, its price unit."""
+    names = {"category": category_label(category), "level": labels.label(level, "level")}
+    if category.default_unit in labels.UNITS:
+        return _("%(category)s (%(level)s, priced per %(unit)s)", unit=labels.label(category.default_unit, "unit"),
+                 **names)
+    return _("%(category)s (%(level)s)", **names)
+
+
 def _category_choices(project):
-    return [(c.code, f"{category_label(c)} ({labels.label(level, 'level')})")
-            for c, level in std.edition_categories(project)]
+    return [(c.code, _category_choice(c, level)) for c, level in std.edition_categories(project)]
 
 
 def _line_form(project) -> BomLineForm:
@@ -66,8 +75,9 @@ def design(project_id):
             flash(_("Line added."), "success")
             return redirect(url_for("procurement.design", project_id=project.id))
     lines = design_svc.bill_lines(project.id)
+    offers = line_offers(project, lines)  # loads every line's rules and candidate products at once
     return render_template(
-        "procurement/design.html", project=project, lines=lines, offers=line_offers(project, lines),
+        "procurement/design.html", project=project, lines=lines, offers=offers,
         rules={ln.id: effective_rules(project, ln) for ln in lines},
         levels={ln.id: std.requirement_level(project, ln.category) for ln in lines}, form=form, importer=importer,
         summary=design_svc.summary(project, lines), delete_form=ConfirmForm(prefix="del"), editable=editable,
@@ -124,5 +134,5 @@ def bom_import(project_id):
     except ServiceError as exc:
         flash_error(exc)
     else:
-        flash(_("%(n)s lines imported.", n=len(lines)), "success")
+        flash(ngettext("%(num)s line imported.", "%(num)s lines imported.", len(lines)), "success")
     return redirect(url_for("procurement.design", project_id=project.id))

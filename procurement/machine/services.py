@@ -19,6 +19,7 @@ from core.extensions import db
 from core.i18n import N_, Term
 from core.services import unit_of_work
 from core.timeutil import today_cn, utcnow
+from procurement.labels import plural
 from procurement.machine import gates as machine_gates
 from procurement.machine import policy
 from procurement.machine.stages import ADVANCE, KINDS, STAGES, Transition, classify, legal_transitions
@@ -127,8 +128,10 @@ def request_transition(actor, project_id, *, to_stage: str, expected_stage: str,
             _move(project, decision, payload, actor, hooks)
         else:
             append_record(project, "transition_refused", payload, actor=actor, action="project.transition_refused")
-            refusal = GateRefused(N_("The move to %(stage)s was refused: %(n)s check(s) failed."),
-                                  list(decision.results), stage=Term(to_stage), n=len(decision.failures))
+            failed = len(decision.failures)
+            message = plural(failed, N_("The move to %(stage)s was refused: %(n)s check failed."),
+                             N_("The move to %(stage)s was refused: %(n)s checks failed."))
+            refusal = GateRefused(message, list(decision.results), stage=Term(to_stage), n=failed)
     if refusal is not None:
         raise refusal  # raised after the commit: the refusal itself is part of the record
     return project

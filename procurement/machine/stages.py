@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from core.errors import ValidationError
 from core.i18n import N_, Term
 from core.statemachine import Move, StateMachine
+from procurement.validation import has_control_characters
 
 BUDGET = "budget"
 DESIGN = "design"
@@ -136,6 +137,8 @@ def legal_transitions(current: str) -> list[Transition]:
 def clean_reason(reason: str | None) -> str:
     """Validate a return reason; raises :class:`IllegalTransition` when missing or too long."""
     text = (reason or "").strip()
+    if has_control_characters(text):
+        raise IllegalTransition(N_("The reason must be plain text (no control characters)."), field="reason")
     if len(text) < REASON_MIN_LENGTH:
         raise IllegalTransition(N_("A return needs a reason of at least %(n)s characters."), field="reason",
                                 n=REASON_MIN_LENGTH)

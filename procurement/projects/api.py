@@ -13,15 +13,20 @@ from core.api import api_auth, json_body
 from core.errors import ValidationError
 from core.hashchain import canonical_time
 from core.i18n import N_
-from procurement.blueprints import API_TAG, PROJECT_ID, api_bp, body_ref, ok_responses
+from core.web import page_number
+from procurement.blueprints import (API_TAG, ID_SCHEMA, PROJECT_ID, api_bp, body_ref, error, json_response,
+                                    ok_responses, ref)
 from procurement.budget.api import budget_json
 from procurement.budget.models import BUDGET_STATUSES
 from procurement.machine.policy import available_transitions
-from procurement.machine.stages import STAGES
+from procurement.machine.stages import KINDS, STAGES
 from procurement.projects import services as project_svc
 from procurement.projects.models import BUILDING_TYPES, PERSON_ROLES
+from procurement.projects.services import MAX_PEOPLE
+from procurement.quantities import MAX_FLOOR_AREA_M2
 
 OPENAPI = openapi.Operations()  # registered by procurement.register(app)
+
 
 def project_json(p, *, detail: bool = False) -> dict:
     out = {
@@ -41,19 +46,39 @@ def project_json(p, *, detail: bool = False) -> dict:
     return out
 
 
-OPENAPI.schema("Project", {"type": "object", "properties": {
-    "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+PERSON = {"type": "object", "required": ["role", "name"], "properties": {
+    "role": {"type": "string", "enum": list(PERSON_ROLES)}, "name": {"type": "string", "maxLength": 120},
+    "phone": {"type": "string", "maxLength": 40}}}
+OPENAPI.schema("Project", {"type": "object", "required": ["id", "code", "name", "stage", "city", "building_type"],
+                           "properties": {
+    "id": ID_SCHEMA, "code": {"type": "string"}, "name": {"type": "string"},
     "stage": {"type": "string", "enum": list(STAGES)}, "city": {"type": "string"},
-    "building_type": {"type": "string"}, "floor_area_m2": {"type": "integer"},
-    "green_star_target": {"type": "integer", "minimum": 0, "maximum": 3}}})
-OPENAPI.schema("ProjectInput", {"type": "object", "required": ["name", "building_type", "floor_area_m2"], "properties": {
-    "name": {"type": "string", "maxLength": 200}, "description": {"type": "string"},
+    "purchaser": {"type": "object", "properties": {"id": {"type": "integer"}, "name_en": {"type": "string"},
+                                                   "name_zh": {"type": "string"}}},
     "building_type": {"type": "string", "enum": list(BUILDING_TYPES)},
-    "floor_area_m2": {"type": "integer", "minimum": 1, "maximum": 2000000},
+    "floor_area_m2": {"type": "integer", "minimum": 1, "maximum": MAX_FLOOR_AREA_M2},
     "green_star_target": {"type": "integer", "minimum": 0, "maximum": 3},
-    "people": {"type": "array", "items": {"type": "object", "properties": {
-        "role": {"type": "string", "enum": list(PERSON_ROLES)}, "name": {"type": "string"},
-        "phone": {"type": "string"}}}}}})
+    "registered_on": {"type": "string", "format": "date"},
+    "standard": {"type": "object", "properties": {"edition": {"type": "string"},
+                                                  "version_at_registration": {"type": "integer"}}},
+    "stage_changed_at": {"type": "string", "format": "date-time"}}})
+OPENAPI.schema("ProjectDetail", {"allOf": [ref("Project"), {"type": "object", "properties": {
+    "description": {"type": "string"}, "people": {"type": "array", "items": PERSON},
+    "budget": {"allOf": [ref("Budget")], "nullable": True},
+    "records": {"type": "object", "properties": {"count": {"type": "integer", "minimum": 0},
+                                                 "head_hash": {"type": "string"}}},
+    "available_transitions": {"type": "array", "items": {"type": "object", "properties": {
+        "to": {"type": "string", "enum": list(STAGES)}, "kind": {"type": "string", "enum": list(KINDS)}}}}}}]})
+PROJECT_FIELDS = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200}, "description": {"type": "string", "maxLength": 5000},
+    "building_type": {"type": "string", "enum": list(BUILDING_TYPES)},
+    "floor_area_m2": {"type": "integer", "minimum": 1, "maximum": MAX_FLOOR_AREA_M2},
+    "green_star_target": {"type": "integer", "minimum": 0, "maximum": 3},
+    "people": {"type": "array", "maxItems": MAX_PEOPLE, "items": PERSON}}
+OPENAPI.schema("ProjectInput", {"type": "object", "required": ["name", "building_type", "floor_area_m2"],
+                                "properties": PROJECT_FIELDS})
+OPENAPI.schema("ProjectChanges", {"type": "object", "properties": PROJECT_FIELDS,
+                                  "description": "Only the fields given change."})
 
 
 @api_bp.get("/projects")
@@ -62,14 +87,11 @@ def list_projects():
     stage = request.args.get("stage") or None
     if stage is not None and stage not in STAGES:
         raise ValidationError(N_("Unknown stage."), {"stage": (N_("One of %(values)s."), {"values": ", ".join(STAGES)})})
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        raise ValidationError(N_("page must be a number."), {"page": N_("Must be a whole number.")}) from None
     budget_status = request.args.get("budget_status") or None
     if budget_status is not None and budget_status not in BUDGET_STATUSES:
         raise ValidationError(N_("Unknown budget status."),
                               {"budget_status": (N_("One of %(values)s."), {"values": ", ".join(BUDGET_STATUSES)})})
+    page = page_number(request.args)
     rows, total = project_svc.list_projects(g.api_user, stage=stage, budget_status=budget_status, page=page)
     return jsonify({"items": [project_json(p) for p in rows], "total": total, "page": page})
 
@@ -78,7 +100,12 @@ OPENAPI.spec("/projects", "get", {"summary": "Projects visible to you", "tags": 
     {"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
     {"name": "budget_status", "in": "query", "schema": {"type": "string", "enum": list(BUDGET_STATUSES)},
      "description": "submitted = awaiting the finance office's review"},
-    {"name": "page", "in": "query", "schema": {"type": "integer"}}], "responses": ok_responses("A page of projects")})
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1},
+     "description": "1-based; out-of-range or malformed values are clamped to the nearest page"}],
+    "responses": {"200": json_response("A page of projects (25 a page), newest first", {
+        "type": "object", "required": ["items", "total", "page"], "properties": {
+            "items": {"type": "array", "items": ref("Project")}, "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1}}})}})
 
 
 @api_bp.post("/projects")
@@ -88,9 +115,11 @@ def create_project():
     return jsonify(project_json(p, detail=True)), 201
 
 
-OPENAPI.spec("/projects", "post", {"summary": "Register a project (purchasers)", "tags": API_TAG,
-                                   "requestBody": body_ref("ProjectInput"),
-                                   "responses": {"201": {"description": "Created"}, "403": {"description": "Not a purchaser"}}})
+OPENAPI.spec("/projects", "post", {
+    "summary": "Register a project (purchasers of a verified purchasing organisation with a city)", "tags": API_TAG,
+    "requestBody": body_ref("ProjectInput"),
+    "responses": {"201": json_response("Registered", "ProjectDetail"),
+                  "403": error("Not a purchaser of a verified purchasing organisation")}})
 
 
 @api_bp.get("/projects/<int:project_id>")
@@ -103,7 +132,8 @@ def get_project(project_id):
 
 
 OPENAPI.spec("/projects/{project_id}", "get", {"summary": "One project with budget and people", "tags": API_TAG,
-                                                "parameters": PROJECT_ID, "responses": ok_responses("The project")})
+                                                "parameters": PROJECT_ID,
+                                                "responses": ok_responses("The project", schema="ProjectDetail")})
 
 
 @api_bp.patch("/projects/<int:project_id>")
@@ -113,6 +143,8 @@ def update_project(project_id):
     return jsonify(project_json(p, detail=True))
 
 
-OPENAPI.spec("/projects/{project_id}", "patch", {"summary": "Edit a project's descriptive fields (its purchaser)",
-                                                  "tags": API_TAG, "parameters": PROJECT_ID, "requestBody": body_ref("ProjectInput"),
-                                                  "responses": ok_responses("The updated project")})
+OPENAPI.spec("/projects/{project_id}", "patch", {
+    "summary": "Edit a project's descriptive fields (its purchaser, until the project is closed); only the fields "
+               "given change", "tags": API_TAG, "parameters": PROJECT_ID,
+    "requestBody": body_ref("ProjectChanges"),
+    "responses": ok_responses("The updated project", schema="ProjectDetail")})

@@ -11,8 +11,7 @@ from procurement import labels
 from procurement.projects.models import BUILDING_TYPES, PERSON_ROLES
 from procurement.web import choices
 
-STAR_CHOICES = choices([("0", _l("Basic grade")), ("1", _l("One star")), ("2", _l("Two stars")),
-                        ("3", _l("Three stars"))])
+STAR_CHOICES = choices([(str(stars), name) for stars, name in labels.STARS.items()])
 
 
 class PersonForm(Form):

@@ -49,6 +49,19 @@ def can_edit_project(user, project) -> bool:
     return is_own_purchaser(user, project) and project.stage != CLOSED
 
 
+def official_city(user, *roles: str) -> int | None:
+    """The city whose projects `user` oversees in one of `roles` (default: any city role), or None."""
+    org = organisation_of(user)
+    if has_role(user, *(roles or CITY_ROLES)) and org is not None and org.city_id is not None:
+        return org.city_id
+    return None
+
+
+def procurement_city(user) -> int | None:
+    """The city whose projects in procurement `user` runs (a procurement centre's officer), or None."""
+    return official_city(user, R.PROCUREMENT_OFFICER)
+
+
 def visible_projects_filter(user):
     """SQL condition selecting the projects ``user`` may see (the list form of `can_view_project`)."""
     from procurement.projects.models import Project
@@ -58,7 +71,7 @@ def visible_projects_filter(user):
     conds = []
     if has_role(user, R.PURCHASER) and getattr(user, "organisation_id", None):
         conds.append(Project.purchaser_org_id == user.organisation_id)
-    org = organisation_of(user)
-    if has_role(user, *CITY_ROLES) and org is not None and org.city_id is not None:
-        conds.append(Project.city_id == org.city_id)
+    city = official_city(user)
+    if city is not None:
+        conds.append(Project.city_id == city)
     return or_(*conds) if conds else false()

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.extensions import db
@@ -17,6 +18,7 @@ from procurement.budget.models import Budget
 from procurement.projects import policy
 from procurement.projects.models import BUILDING_TYPES, PERSON_ROLES, Project, ProjectPerson
 from procurement.quantities import MAX_FLOOR_AREA_M2
+from procurement.records.models import ProjectRecord
 from procurement.records.services import append_record, lock_visible_project
 from procurement.validation import Errors, choice, integer, object_list, text
 
@@ -143,5 +145,19 @@ def list_projects(actor, *, stage: str | None = None, budget_status: str | None 
     total = db.session.execute(select(func.count()).select_from(q.subquery())).scalar_one()
     page = max(1, int(page or 1))
     per_page = min(max(1, int(per_page or 25)), 100)
-    rows = db.session.execute(q.order_by(Project.id.desc()).offset((page - 1) * per_page).limit(per_page)).scalars().all()
+    rows = db.session.execute(q.order_by(Project.id.desc()).offset((page - 1) * per_page).limit(per_page)
+                              .options(selectinload(Project.budget))).scalars().all()
     return rows, total
+
+
+def latest_records(project, n: int = 5) -> list[ProjectRecord]:
+    """The project's newest `n` records, oldest of them first (one query, however long the record)."""
+    rows = db.session.execute(select(ProjectRecord).where(ProjectRecord.project_id == project.id)
+                              .order_by(ProjectRecord.seq.desc()).limit(n)).scalars().all()
+    return list(reversed(rows))
+
+
+def count_in_stage(city_id: int, stage: str) -> int:
+    """Projects of a city in `stage` (one query)."""
+    return db.session.execute(select(func.count(Project.id)).where(Project.city_id == city_id,
+                                                                    Project.stage == stage)).scalar_one()

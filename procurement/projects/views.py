@@ -11,6 +11,7 @@ from core import roles as R
 from core.errors import ServiceError
 from core.forms import apply_form_errors
 from core.policy import login_required, roles_required
+from core.web import page_number
 from procurement.blueprints import bp
 from procurement.budget.models import BUDGET_STATUSES
 from procurement.documents import policy as document_policy
@@ -22,7 +23,6 @@ from procurement.machine.stages import ADVANCE, STAGES
 from procurement.projects import policy
 from procurement.projects import services as project_svc
 from procurement.projects.forms import ProjectForm
-from procurement.records.services import timeline
 from procurement.web import project_or_404
 
 PER_PAGE = 25
@@ -37,7 +37,7 @@ def project_list():
     budget_status = request.args.get("budget") or None
     if budget_status not in BUDGET_STATUSES:
         budget_status = None
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args)
     rows, total = project_svc.list_projects(current_user, stage=stage, budget_status=budget_status, page=page,
                                             per_page=PER_PAGE)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
@@ -87,12 +87,12 @@ def project_edit(project_id):
 @login_required
 def project_detail(project_id):
     project = project_or_404(project_id)
-    records = timeline(project)
     options = move_options(current_user, project)
     moves = [(option, TransitionForm.for_move(project, option.transition)) for option in options]
     advance = next((o for o in options if o.transition.kind == ADVANCE), None)
     gates = advance.checks if advance is not None else preview_gates(current_user, project)
     doc_form = DocumentForm(prefix="doc") if document_policy.can_attach_document(current_user, project) else None
     return render_template("procurement/detail.html", project=project, stages=STAGES, moves=moves, gates=gates,
-                           records=records[-5:], record_total=len(records), doc_form=doc_form,
+                           records=project_svc.latest_records(project), record_total=project.record_count,
+                           doc_form=doc_form,
                            documents=project_documents(project))

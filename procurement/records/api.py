@@ -10,6 +10,7 @@ from core.hashchain import canonical_time
 from procurement.blueprints import API_TAG, PROJECT_ID, api_bp, ok_responses
 from procurement.projects.api import project_json
 from procurement.projects.services import get_project
+from procurement.records.integrity import coverage
 from procurement.records.services import timeline, verify_project
 
 OPENAPI = openapi.Operations()  # registered by procurement.register(app)
@@ -25,11 +26,14 @@ def record_json(r) -> dict:
 
 
 def records_body(project, *, detail: bool = False) -> dict:
-    """The project, whether its chain is intact, and every record (oldest first)."""
+    """The project, whether its chain is intact, every record (oldest first) and the newest
+    signed checkpoint of the audit trail with the newest record of this project it covers."""
     result = verify_project(project)
+    cover = coverage(project)
     return {"project": project_json(project, detail=detail), "chain_intact": result.ok,
             "problem": str(result.problem) if result.problem else None,
-            "records": [record_json(r) for r in timeline(project)]}
+            "records": [record_json(r) for r in timeline(project)],
+            "checkpoint": cover.to_dict() if cover is not None else None}
 
 
 @api_bp.get("/projects/<int:project_id>/records")

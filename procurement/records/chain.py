@@ -67,10 +67,13 @@ class ChainBreak:
     record_id: int | None
     reason: str
     params: dict = field(default_factory=dict)
+    place: str | None = None  # a template naming the place when it is not a record (live data, ...)
 
     @property
     def where(self) -> tuple[str, dict]:
         """Where the chain breaks, as a (template, params) message."""
+        if self.place is not None:
+            return self.place, {}
         if self.seq is None:
             return N_("chain head"), {}
         if self.record_id is None:

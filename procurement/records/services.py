@@ -1,4 +1,4 @@
-"""Writing and verifying a project's closed-loop record.
+"""Writing and verifying a project's closed-loop record (verification: `integrity`).
 
 Every use case that changes a project locks the project row (:func:`lock_project`), makes its
 change and calls :func:`append_record` once; the record, the global audit event and the project's
@@ -7,19 +7,16 @@ chain head are written in the caller's transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select, update
 
 from core import audit
 from core.errors import NotFound
 from core.extensions import db
-from core.i18n import N_
-from core.models import AuditEvent
 from core.timeutil import utcnow
 from procurement.projects.models import Project
 from procurement.projects.policy import can_view_project
-from procurement.records.chain import ChainBreak, normalise_payload, record_hash, verify_chain
+from procurement.records.chain import normalise_payload, record_hash
+from procurement.records.integrity import VerifyResult, verify_all, verify_projects
 from procurement.records.models import ProjectRecord
 
 
@@ -92,41 +89,13 @@ def timeline(project: Project) -> list[ProjectRecord]:
     ).scalars())
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    project_id: int
-    project_code: str
-    count: int
-    problem: ChainBreak | None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-def _audit_link_break(project: Project, rows: list[ProjectRecord]) -> ChainBreak | None:
-    """The first record whose audit event is missing or does not carry its hash."""
-    ids = [r.audit_event_id for r in rows if r.audit_event_id is not None]
-    events = {e.id: e for e in db.session.execute(select(AuditEvent).where(AuditEvent.id.in_(ids))).scalars()} \
-        if ids else {}
-    for r in rows:
-        ev = events.get(r.audit_event_id)
-        if ev is None:
-            return ChainBreak(r.seq, r.id, N_("its audit event is missing"))
-        link = (ev.after or {}).get("project_record") or {}
-        if link.get("hash") != r.hash or link.get("seq") != r.seq or str(link.get("project_id")) != str(project.id):
-            return ChainBreak(r.seq, r.id, N_("does not match its audit event %(event)s"), {"event": ev.id})
-    return None
-
-
 def verify_project(project: Project) -> VerifyResult:
-    """Check a project's chain, its head and each record's link to the audit chain."""
-    rows = list(db.session.execute(
-        select(ProjectRecord).where(ProjectRecord.project_id == project.id).order_by(ProjectRecord.id)
-    ).scalars())
-    problem = (verify_chain(rows, head_count=project.record_count, head_hash=project.record_head_hash)
-               or _audit_link_break(project, rows))
-    return VerifyResult(project.id, project.code, len(rows), problem)
+    """Check a project's chain, its head, its links to the audit trail both ways, and that its
+    records replay to its live rows (`procurement.records.integrity`)."""
+    results = verify_projects([project.id])
+    if not results:
+        raise NotFound("No such project.")
+    return results[0]
 
 
 def find_project(ref) -> Project | None:
@@ -138,5 +107,5 @@ def find_project(ref) -> Project | None:
     return project
 
 
-def verify_all() -> list[VerifyResult]:
-    return [verify_project(p) for p in db.session.execute(select(Project).order_by(Project.id)).scalars()]
+__all__ = ["VerifyResult", "append_record", "find_project", "lock_project", "lock_visible_project", "timeline",
+           "verify_all", "verify_project"]

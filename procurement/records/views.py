@@ -9,13 +9,15 @@ from flask import Response, render_template
 from core.policy import login_required
 from procurement.blueprints import bp
 from procurement.records.api import records_body
+from procurement.records.integrity import coverage
 from procurement.records.services import timeline, verify_project
 from procurement.web import project_or_404
 
 
 def _timeline_page(project_id, template: str):
     project = project_or_404(project_id)
-    return render_template(template, project=project, records=timeline(project), verify=verify_project(project))
+    return render_template(template, project=project, records=timeline(project), verify=verify_project(project),
+                           cover=coverage(project))
 
 
 @bp.get("/projects/<int:project_id>/records")

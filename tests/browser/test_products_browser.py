@@ -53,3 +53,41 @@ def test_supplier_creates_a_product_in_the_editor(live_server, page):
     page.wait_for_url("**/edit")
     assert "Draft saved." in page.get_by_role("status").first.inner_text()
     assert errors == []
+
+
+# --------------------------------------------------------------------------- issue 9, item 20
+
+# The phone viewport and the overflow probe are shared with the project pages' phone test.
+from tests.browser.test_phone_layout import OVERFLOW, phone  # noqa: E402,F401  (fixture)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_product_page_fits_a_phone(live_server, phone, lang):
+    """The public product page on a 390 px screen: nothing scrolls the page sideways (it was 619 px
+    wide); the compliance matrix scrolls inside its own box."""
+    import io
+
+    from catalog.services import product_edit as edit
+    from core.extensions import db
+
+    seed_catalog()
+    supplier, reviewer = supplier_user(name_en="Qingdao Haiwan Energy-Saving Windows and Doors Manufacturing Co., Ltd."), \
+        reviewer_user()
+    product = listed_product(
+        supplier, reviewer, name_en="Thermally broken aluminium casement window with triple low-E glazing",
+        model_spec="HW-70-TRIPLE-LOWE-ARGON-WARMEDGE-SPACER-2026", cert_number="CGBM-2024-00000000000001",
+        carbon={"declared_unit": "1 m2", "gwp_a1a3": 80.0, "program_operator": "China Building Materials EPD"})
+    listed_product(supplier, reviewer, sku="W-OTHER", cert_number="C-OTHER", carbon={"declared_unit": "1 m3", "gwp_a1a3": 8.0})
+    product = db.session.get(type(product), product.id)
+    edit.attach_document(supplier, product.id, io.BytesIO(b"%PDF-1.7\n%%EOF\n"),
+                         "certificate-scan-with-a-very-long-file-name-without-spaces-2026.pdf", "certificate")
+    from catalog.services import product_lifecycle as lifecycle
+
+    lifecycle.submit_product(supplier, product.id)  # (attaching evidence reopened it)
+    lifecycle.verify_product(reviewer, product.id)
+    lifecycle.list_product(supplier, product.id)
+    phone.set_extra_http_headers({"Accept-Language": "zh-CN" if lang == "zh" else "en"})
+    phone.goto(f"{live_server}/products/{product.id}")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, (width, phone.evaluate(OVERFLOW))
+    assert phone.evaluate(OVERFLOW) == []

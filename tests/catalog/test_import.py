@@ -107,7 +107,11 @@ BAD_ROWS = [
     ({"expires_on": "2001-01-01"}, "expires_on", "after the issue date"),
     ({"issued_on": "yesterday"}, "issued_on", "YYYY-MM-DD"),
     ({"sku": ""}, "sku", "required"),
-    ({"ind:air_tightness_grade": "=HYPERLINK(1)"}, None, None),  # text is stored, not an error
+    # issue 9 #11: values are checked against the indicator's type (numbers here)
+    ({"ind:air_tightness_grade": "=HYPERLINK(1)"}, "ind:air_tightness_grade", "is not a number"),
+    ({"ind:air_tightness_grade": "seven"}, "ind:air_tightness_grade", "'seven' is not a number"),
+    ({"ind:u_value[W/(m2.K)]": "abc"}, "ind:u_value[W/(m2.K)]", "'abc' is not a number"),
+    ({"ind:water_tightness_grade": "4"}, None, None),
 ]
 
 

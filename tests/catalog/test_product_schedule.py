@@ -29,9 +29,9 @@ def test_loop_runs_the_job_and_stops(app, monkeypatch):
     def fake_job(today=None):
         calls.append(today)
         stop.set()
-        return 0
+        return 0, 0
 
-    monkeypatch.setattr("catalog.services.product_expiry.suspend_expired_products", fake_job)
+    monkeypatch.setattr("catalog.services.product_expiry.run_daily", fake_job)
     thread = threading.Thread(target=product_schedule._loop, args=(app, stop))
     thread.start()
     thread.join(timeout=10)

@@ -24,6 +24,7 @@ TABLE = {
     ("listed", "suspend", "suspended"), ("verified", "suspend", "suspended"),
     ("suspended", "reinstate", "listed"),
     ("submitted", "reopen", "draft"), ("verified", "reopen", "draft"), ("listed", "reopen", "draft"),
+    ("suspended", "reopen", "draft"),
 }
 ACTIONS = sorted({action for _s, action, _t in TABLE})
 LEGAL = sorted(TABLE)

@@ -256,7 +256,8 @@ def test_duplicate_certificate_numbers_across_suppliers_are_flagged(catalog, db)
     edit.create_product(a, window_data(sku="A3", cert_number="CGBM-OWN-1"))  # same supplier twice: not a flag
     for p, user in ((pa, a), (pb, b), (own, a)):
         lifecycle.submit_product(user, p.id)
-    products, flags, dups = queries.review_queue()
+    queue = queries.review_queue()
+    products, flags, dups = queue.items, queue.flags, queue.duplicates
     assert set(dups) == {"CGBM-DUP-7"}
     assert set(flags) == {pa.id, pb.id}
     assert [p.id for p in flags[pa.id]["CGBM-DUP-7"]] == [pb.id]

@@ -24,7 +24,8 @@ def _fresh(db, product):
 
 
 def _notices(db, org_id):
-    return notices_for(org_id)
+    """The notices about expiry and suspension (not the "verified" one every listed product got)."""
+    return [n for n in notices_for(org_id) if n.kind != "product_verified"]
 
 
 def test_job_suspends_listed_products_with_expired_certificates_and_notifies(catalog, db):
@@ -130,7 +131,7 @@ def test_cli_expire_command(catalog, db, app):
     day = (today_cn() + dt.timedelta(days=2)).isoformat()
     result = runner.invoke(args=["catalog", "expire", "--today", day])
     assert result.exit_code == 0, result.output
-    assert "1 product(s) suspended" in result.output
+    assert "1 product suspended, 0 expiring certificates warned about" in result.output
     bad = runner.invoke(args=["catalog", "expire", "--today", "31/12/2026"])
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
 
@@ -174,7 +175,7 @@ def test_new_standard_version_and_refresh_verdicts_command(catalog, db, app):
         "unit": "W/(m2.K)", "kind": "green", "name_en": "Thermal transmittance U"}], note="stricter U")
     result = app.test_cli_runner().invoke(args=["catalog", "refresh-verdicts", "--category", "windows_doors"])
     assert result.exit_code == 0, result.output
-    assert "1 product(s) evaluated" in result.output
+    assert "1 product evaluated" in result.output
     db.session.expire_all()
     from catalog.models.products import Product
 
@@ -224,3 +225,75 @@ def test_concurrent_reads_suspend_once_with_one_notice(catalog, db, app):
                               .where(AuditEvent.action == "product.auto_suspend")).scalar_one() == 1
     assert db.session.execute(select(func.count(AuditEvent.id))
                               .where(AuditEvent.action == "certificate.expire")).scalar_one() == 1
+
+
+# --------------------------------------------------------------------------- issue 9, item 23
+
+
+def test_expiring_certificate_is_warned_about_once(catalog, db, app):
+    """30 days before a listed product's certificate expires its supplier's people are told, in
+    the app and by e-mail, each in their own language; the daily job sends it once."""
+    from flask_babel import force_locale
+
+    from core.i18n import render_payload
+    from core.models import MailMessage
+    from tests.factories import make_user
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    colleague = make_user(supplier.organisation, roles=("supplier",), locale="zh_Hans")
+    listed_product(supplier, reviewer, sku="SOON", cert_number="C-SOON", expires_in_days=40)
+    listed_product(supplier, reviewer, sku="LATER", cert_number="C-LATER", expires_in_days=400)
+    today = today_cn()
+    assert expiry.warn_expiring_certificates(today) == 0  # 40 days left
+    before = len(_notices(db, supplier.organisation_id))
+    day = today + dt.timedelta(days=11)
+    assert expiry.run_daily(day) == (0, 1)
+    assert expiry.run_daily(day) == (0, 0)  # idempotent
+    assert expiry.warn_expiring_certificates(day + dt.timedelta(days=1)) == 0
+    new = _notices(db, supplier.organisation_id)[before:]
+    assert sorted(n.kind for n in new) == ["certificate_expiring"] * 2  # both people
+    with force_locale("en"):
+        assert "C-SOON" in render_payload(new[0].message) and "SOON" in render_payload(new[0].message)
+    mails = db.session.execute(select(MailMessage).where(MailMessage.kind == "certificate_expiring")).scalars().all()
+    assert sorted(m.to_address for m in mails) == sorted([supplier.email, colleague.email])
+    zh = next(m for m in mails if m.to_address == colleague.email)
+    assert "证书" in zh.subject and "C-SOON" in zh.body
+
+
+def test_a_renewed_expiry_date_is_warned_about_again(catalog, db):
+    from catalog.models.products import Certificate
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    listed_product(supplier, reviewer, sku="RENEW", cert_number="C-RENEW", expires_in_days=10)
+    today = today_cn()
+    assert expiry.warn_expiring_certificates(today) == 1
+    cert = db.session.execute(select(Certificate).filter_by(number="C-RENEW")).scalar_one()
+    cert.expires_on = today + dt.timedelta(days=20)  # (a reviewer corrected the date)
+    db.session.commit()
+    assert expiry.warn_expiring_certificates(today) == 1
+    assert expiry.warn_expiring_certificates(today) == 0
+
+
+def test_concurrent_daily_jobs_warn_once(catalog, db, app):
+    import threading
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    for n in range(3):
+        listed_product(supplier, reviewer, sku=f"CC-{n}", cert_number=f"C-CC-{n}", expires_in_days=5)
+    counts, barrier = [], threading.Barrier(2)
+
+    def run():
+        with app.app_context():
+            barrier.wait(timeout=10)
+            try:
+                counts.append(expiry.warn_expiring_certificates(today_cn()))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sum(counts) == 3
+    assert [n.kind for n in _notices(db, supplier.organisation_id)].count("certificate_expiring") == 3

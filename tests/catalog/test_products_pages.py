@@ -81,7 +81,7 @@ def test_supplier_cannot_open_another_suppliers_editor(catalog, client):
     login(client, supplier_user())
     assert client.get(f"/supplier/products/{product.id}/edit").status_code == 403
     assert client.post(f"/supplier/products/{product.id}/submit", data={}).status_code == 403
-    assert client.get(f"/products/{product.id}").status_code == 403  # a draft is not public
+    assert client.get(f"/products/{product.id}").status_code == 404  # a draft is not public, nor known to exist
 
 
 def test_edit_submit_and_review_through_the_pages(catalog, client, db):
@@ -174,3 +174,121 @@ def test_reviewer_controls_on_public_page(catalog, client, db):
     # A bad status value is a clear message, not a crash.
     resp = client.post(f"/review/certificates/{cert_id}/status", data={"status": "bogus"}, follow_redirects=True)
     assert resp.status_code == 200 and "Unknown certificate status" in resp.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- issue 9, item 15
+
+
+def test_carbon_comparison_normalises_declared_units(catalog, client, db):
+    """A supplier following the form's hint ("1 m2") is compared with products declaring "m2",
+    "10 m2" (converted) and not with one declaring per m3; the page says what was compared."""
+    supplier, reviewer = supplier_user(), reviewer_user()
+    hinted = listed_product(supplier, reviewer, sku="W-HINT", cert_number="C-H",
+                            carbon={"declared_unit": "1 m2", "gwp_a1a3": 40.0})
+    listed_product(supplier, reviewer, sku="W-PLAIN", cert_number="C-P", carbon={"declared_unit": "m2", "gwp_a1a3": 60.0})
+    listed_product(supplier, reviewer, sku="W-TEN", cert_number="C-T",
+                   carbon={"declared_unit": "10 m2", "gwp_a1a3": 800.0})  # 80 per m2
+    listed_product(supplier, reviewer, sku="W-VOL", cert_number="C-V", carbon={"declared_unit": "1 m3", "gwp_a1a3": 5.0})
+    from catalog.services.carbon import carbon_comparison
+
+    cmp = carbon_comparison(db.session.get(type(hinted), hinted.id))
+    assert (cmp["count"], cmp["median"], cmp["min"], cmp["max"]) == (3, 60.0, 40.0, 80.0)
+    assert cmp["basis"] == "1 m2" and cmp["excluded"] == 1 and cmp["excluded_units"] == ["1 m3"]
+    html = client.get(f"/products/{hinted.id}").get_data(as_text=True)
+    assert "Compared with 2 other products of this category, each converted to kg CO2e per 1 m2." in html
+    assert "1 product declared per a unit that cannot be converted (1 m3) and is left out." in html
+
+
+def test_carbon_comparison_per_mass_converts_tonnes_and_kilograms(catalog, db):
+    from catalog.services.carbon import carbon_comparison
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    t = listed_product(supplier, reviewer, sku="M-T", cert_number="C-MT", carbon={"declared_unit": "1 t", "gwp_a1a3": 300.0})
+    listed_product(supplier, reviewer, sku="M-KG", cert_number="C-MKG",
+                   carbon={"declared_unit": "1000 kg", "gwp_a1a3": 500.0})
+    listed_product(supplier, reviewer, sku="M-1KG", cert_number="C-M1",
+                   carbon={"declared_unit": "kg", "gwp_a1a3": 0.2})  # 200 per t
+    cmp = carbon_comparison(db.session.get(type(t), t.id))
+    assert cmp["count"] == 3 and abs(cmp["median"] - 300.0) < 1e-9 and abs(cmp["min"] - 200.0) < 1e-9
+
+
+def test_a_lone_declaration_says_there_is_nothing_to_compare(catalog, client):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    p = listed_product(supplier, reviewer, carbon={"declared_unit": "1 m2", "gwp_a1a3": 40.0})
+    html = client.get(f"/products/{p.id}").get_data(as_text=True)
+    assert "No other product of this category declares its carbon per a comparable unit yet." in html
+
+
+# --------------------------------------------------------------------------- issue 9, items 17 and 18
+
+
+def test_catalog_pages_show_no_raw_codes_or_developer_text(catalog, client):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    p = listed_product(supplier, reviewer)
+    for lang in ("en", "zh-CN"):
+        headers = {"Accept-Language": lang}
+        pages = {url: client.get(url, headers=headers).get_data(as_text=True).split("</nav>", 1)[-1]
+                 for url in ("/standards", "/categories", "/standards/2025/categories/windows_doors", f"/products/{p.id}")}
+        for url, html in pages.items():
+            text = re.sub(r"<[^>]+>", " ", html)
+            for raw in ("DOMAIN.md", "in_force", "hscw_a", "u_value", "air_tightness_grade", "windows_doors",
+                        "(s)", "seed"):
+                assert raw not in text, (lang, url, raw)
+
+
+def test_plural_forms_on_the_product_page(catalog, client, db):
+    supplier, reviewer = supplier_user(), reviewer_user()
+    p = listed_product(supplier, reviewer, expires_in_days=1)
+    html = client.get(f"/products/{p.id}").get_data(as_text=True)
+    assert "expires in 1 day<" in html and "2 stars" in html
+
+
+def test_reviewer_queue_shows_china_time_with_the_zone(catalog, client, db):
+    import datetime as _dt
+
+    from catalog.models.products import Product
+    from tests.factories import login_as
+
+    supplier = supplier_user()
+    product = edit.create_product(supplier, window_data())
+    lifecycle.submit_product(supplier, product.id)
+    db.session.get(Product, product.id).submitted_at = _dt.datetime(2026, 3, 1, 20, 30, tzinfo=_dt.timezone.utc)
+    db.session.commit()
+    login_as(client, reviewer_user())
+    html = client.get("/review/products").get_data(as_text=True)
+    assert "2026-03-02 04:30 (UTC+8)" in html
+
+
+# --------------------------------------------------------------------------- issue 9, item 11 (form side)
+
+
+def test_editor_refuses_values_of_the_wrong_type_under_each_indicator(catalog, client, db):
+    """The product form checks each value against its indicator's type (the same check as the
+    import: `catalog.indicator_values`), with the message under that indicator's value."""
+    from catalog.models.products import Product
+
+    login(client, supplier_user())
+    resp = client.post("/supplier/products/new", data=_form(**{
+        "indicators-0-value": "abc", "indicators-1-value": "seven",
+        "indicators-2-key": "shgc", "indicators-2-value": "0.35"}))
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    for row, words in ((0, "is not a number"), (1, "seven")):
+        error = re.search(rf'id="indicators-{row}-value-error">([^<]*)<', html)
+        assert error and words in error.group(1), (row, error and error.group(1))
+    assert 'id="indicators-2-value-error"' not in html
+    assert db.session.execute(select(Product)).first() is None
+    # The same values, typed right, are saved.
+    ok = client.post("/supplier/products/new", data=_form(**{"indicators-0-value": "3.2", "indicators-1-value": "7"}))
+    assert ok.status_code == 302
+
+
+def test_editor_edit_refuses_a_wrong_type_and_keeps_the_product(catalog, client, db):
+    supplier = supplier_user()
+    product = edit.create_product(supplier, window_data())
+    login(client, supplier)
+    form = _form(sku="WIN-001", **{"indicators-0-value": "3.1", "indicators-1-value": "not-a-grade"})
+    resp = client.post(f"/supplier/products/{product.id}/edit", data=form)
+    assert resp.status_code == 400 and 'id="indicators-1-value-error"' in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(product), product.id).indicator_dict()["u_value"][0] == 3.2

@@ -1,4 +1,5 @@
 """English and Simplified Chinese: every extracted string has a Chinese translation."""
+import io
 import os
 import subprocess
 import sys
@@ -64,5 +65,6 @@ def test_chosen_language_is_remembered_for_the_user(client):
 def test_service_errors_are_translated_with_their_values(client):
     client.post("/language", data={"lang": "zh_Hans"})
     html = client.post("/register", data={"credit_code": "9135010", "name_zh": "x", "contact_name": "y", "email": "a@b.cn",
-                                          "password": "long-enough-pw", "confirm": "long-enough-pw"}).get_data(as_text=True)
+                                          "password": "long-enough-pw", "confirm": "long-enough-pw",
+                                          "licence": (io.BytesIO(b"%PDF-1.4\n"), "licence.pdf")}).get_data(as_text=True)
     assert "统一社会信用代码为 18 位，此代码为 7 位。" in html

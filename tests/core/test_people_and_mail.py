@@ -146,14 +146,20 @@ def test_an_expired_reset_link_is_refused_with_a_message(client):
 def test_registration_does_not_reveal_a_known_email_or_firm(client):
     existing = make_user(make_org(kind=R.ORG_SUPPLIER), roles=(R.SUPPLIER,), email="known@example.com")
     firm = db.session.get(Organisation, existing.organisation_id)
-    form = {"credit_code": firm.credit_code, "name_zh": "某公司", "contact_name": "Z", "email": "new@example.com",
-            "password": "long-enough-1", "confirm": "long-enough-1"}
-    dup_firm = client.post("/register", data=form, follow_redirects=True)
+    import io
+
+    def form_with(**over):
+        data = {"credit_code": firm.credit_code, "name_zh": "某公司", "contact_name": "Z", "email": "new@example.com",
+                "password": "long-enough-1", "confirm": "long-enough-1", "licence": (io.BytesIO(b"%PDF-1.4\n"), "l.pdf")}
+        data.update(over)
+        return data
+
+    dup_firm = client.post("/register", data=form_with(), follow_redirects=True)
     import random
 
     from core import uscc
 
-    dup_email = client.post("/register", data={**form, "credit_code": uscc.generate(random.Random(99)), "email": existing.email},
+    dup_email = client.post("/register", data=form_with(credit_code=uscc.generate(random.Random(99)), email=existing.email),
                             follow_redirects=True)
     assert dup_firm.status_code == dup_email.status_code == 200
     for response in (dup_firm, dup_email):

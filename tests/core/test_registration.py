@@ -1,3 +1,4 @@
+import io
 import random
 
 from core import roles as R
@@ -7,10 +8,14 @@ from core.models import AuditEvent, Organisation, User
 from tests.factories import login, make_role_user
 
 
+LICENCE_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
 def _form(**over):
     data = {"credit_code": uscc.generate(random.Random(1)), "name_zh": "测试建材有限公司", "name_en": "Test Materials Co.",
             "address": "Nanjing", "contact_name": "Li Lei", "email": "li@firm.example", "password": "a-long-password",
             "confirm": "a-long-password"}
+    data["licence"] = (io.BytesIO(LICENCE_PDF), "营业执照.pdf")
     data.update(over)
     return data
 
@@ -89,3 +94,24 @@ def test_user_text_is_escaped(client):
     html = client.get("/platform/suppliers").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_business_licence_is_required_and_shown_to_reviewers_only(client):
+    resp = client.post("/register", data={k: v for k, v in _form().items() if k != "licence"})
+    assert resp.status_code == 400 and b"business licence" in resp.data and _orgs() == 0
+    assert client.post("/register", data=_form()).status_code == 302
+    org = db.session.execute(db.select(Organisation).filter_by(kind=R.ORG_SUPPLIER)).scalar_one()
+    assert org.licence_document.content_type == "application/pdf"
+    reviewer = make_role_user(R.PLATFORM_REVIEWER)
+    login(client, reviewer)
+    queue = client.get("/platform/suppliers").get_data(as_text=True)
+    assert f"/organisations/{org.id}/licence" in queue and "li@firm.example" in queue and "Nanjing" in queue
+    download = client.get(f"/organisations/{org.id}/licence")
+    assert download.status_code == 200 and download.data == LICENCE_PDF
+    login(client, make_role_user(R.SUPPLIER))  # another firm
+    assert client.get(f"/organisations/{org.id}/licence").status_code == 404
+
+
+def test_a_licence_that_is_not_a_document_is_refused(client):
+    resp = client.post("/register", data=_form(licence=(io.BytesIO(b"MZ\x90\x00 not a pdf"), "x.exe")))
+    assert resp.status_code == 400 and b"PDF, JPEG or PNG" in resp.data and _orgs() == 0

@@ -34,7 +34,18 @@ SMALL_STANDARD = {
     "shading_products": ("optional", [dict(key="solar_factor", comparison="<=", limit=0.5, unit="", kind="green")]),
     "resin_flooring": ("optional", [dict(key="voc", comparison="<=", limit=100, unit="g/L", kind="green")]),
     "ceiling_systems": ("optional", [dict(key="formaldehyde", comparison="<=", limit=0.1, unit="mg/m3", kind="green")]),
+    "ready_mixed_mortar": ("optional", [dict(key="shrinkage", comparison="<=", limit=0.5, unit="%", kind="quality")]),
 }
+
+
+#: the unit each category is priced in (as in the real catalogue; bill lines must convert to it)
+PRICE_UNITS = {"ready_mixed_concrete": "m3", "wall_coatings": "kg", "windows_doors": "m2", "led_lighting": "piece",
+               "valves": "piece", "shading_products": "m2", "resin_flooring": "m2", "ceiling_systems": "m2",
+               "ready_mixed_mortar": "t", "mystery_material": "t"}
+CHINESE_NAMES = {"ready_mixed_concrete": "预拌混凝土", "wall_coatings": "墙面涂料", "windows_doors": "门窗",
+                 "led_lighting": "LED 照明产品", "valves": "阀门", "shading_products": "建筑遮阳产品",
+                 "resin_flooring": "树脂地坪材料", "ceiling_systems": "吊顶系统", "ready_mixed_mortar": "预拌砂浆",
+                 "mystery_material": "未列入标准的材料"}
 
 
 def make_standard(share=0.4, effective_from=dt.date(2025, 1, 1), code="2025", extra_category: bool = True):
@@ -51,8 +62,9 @@ def make_standard(share=0.4, effective_from=dt.date(2025, 1, 1), code="2025", ex
     for i, code_ in enumerate(list(SMALL_STANDARD) + (["mystery_material"] if extra_category else [])):
         cat = db.session.execute(db.select(Category).filter_by(code=code_)).scalar_one_or_none()
         if cat is None:
-            cat = Category(code=code_, group_id=group.id, name_en=code_.replace("_", " ").title(), name_zh=code_,
-                           default_unit="m3", position=i)
+            cat = Category(code=code_, group_id=group.id, name_en=code_.replace("_", " ").title(),
+                           name_zh=CHINESE_NAMES[code_],
+                           default_unit=PRICE_UNITS[code_], position=i)
             db.session.add(cat)
         cats[code_] = cat
     db.session.flush()
@@ -155,9 +167,23 @@ def project_in_design(world, **overrides):
     return p
 
 
+def designing(*lines, **project_fields):
+    """A small standard, a city with one compliant product per category, and a project of its
+    purchaser in the design stage holding `lines` (line dicts, see :func:`line`): (world, project)."""
+    from procurement.design.services import add_line
+
+    make_standard()
+    world = World()
+    stock_products(world.city)
+    project = project_in_design(world, **project_fields)
+    for data in lines:
+        add_line(world.purchaser, project.id, data)
+    return world, project
+
+
 def line(category_code="ready_mixed_concrete", **kw):
-    data = {"category": category_code, "specification": "C30", "quantity": "100", "unit": "m3",
-            "est_unit_price_fen": 50000}
+    data = {"category": category_code, "specification": "C30", "quantity": "100",
+            "unit": PRICE_UNITS.get(category_code, "m3"), "est_unit_price_fen": 50000}
     data.update(kw)
     return data
 

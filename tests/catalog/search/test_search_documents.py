@@ -55,3 +55,14 @@ def test_document_without_valid_certificate_or_carbon():
 
 def test_valid_until_is_next_midnight_utc():
     assert valid_until(dt.date(2026, 12, 31)) == dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def test_public_until_and_facet_tokens():
+    d = _doc()
+    assert d["public_until"] == d["cert_valid_until"]  # listed with a valid certificate
+    assert d["facet_tokens"] == ["group:waterproof_sealing_coatings", "category:waterproof_membranes", "stars:3",
+                                 "city:foshan", "city:nanjing", "price:100_1000", "gwp:1_10", "fire_class:B1"]
+    draft = _doc(product={"id": 1, "sku": "s", "supplier_id": 1, "status": "draft", "list_price_fen": None})
+    assert draft["public_until"] is None  # only its supplier and reviewers see it
+    assert "price:" not in " ".join(draft["facet_tokens"])
+    assert _doc(certificates=[])["public_until"] is None

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import aliased
 
 from catalog.search import query as Q
 from catalog.search import service
@@ -26,7 +27,8 @@ def _models():
 
 def sql_facets(req: SearchRequest) -> dict[str, dict]:
     """Counts per facet value among products visible to the public that satisfy every *other*
-    facet's selection: the definition of the engine's facet counts, written in SQL."""
+    facet's selection (every selection, for cities): the definition of the engine's facet
+    counts, written in SQL."""
     Product, Category, CategoryGroup, Certificate, Carbon, Indicator, Verdict, City = _models()
     today = _today()
 
@@ -54,9 +56,12 @@ def sql_facets(req: SearchRequest) -> dict[str, dict]:
         conds["category"] = cat_code.in_(req.categories)
     if req.stars:
         conds["stars"] = stars.in_(req.stars)
-    if req.cities:
-        conds["city"] = exists().where(Verdict.product_id == Product.id, Verdict.verdict == "pass",
-                                       Verdict.city_id.in_(select(City.id).where(City.code.in_(req.cities))))
+    if req.cities:  # compliant in every chosen city
+        city_ids = dict(db.session.execute(select(City.code, City.id)).all())
+        chosen = aliased(Verdict)  # the city facet's own query joins Verdict too
+        conds["city"] = and_(*[select(chosen.id).where(chosen.product_id == Product.id, chosen.verdict == "pass",
+                                                       chosen.city_id == city_ids.get(code, -1))
+                               .correlate(Product).exists() for code in req.cities])
     if req.suppliers:
         conds["supplier"] = Product.supplier_id.in_(req.suppliers)
     if req.price_min is not None or req.price_max is not None:
@@ -70,7 +75,9 @@ def sql_facets(req: SearchRequest) -> dict[str, dict]:
         conds["expiring"] = and_(valid_until >= today, valid_until < today + dt.timedelta(days=Q.EXPIRING_DAYS))
 
     def where(facet):
-        return and_(visible, *[c for name, c in conds.items() if name != facet])
+        # cities (all chosen) and "expiring" are counted under their own selection too: choosing
+        # one more city narrows the results
+        return and_(visible, *[c for name, c in conds.items() if name != facet or facet in ("city", "expiring")])
 
     def grouped(expr, facet):
         sub = select(expr.label("k"), Product.id.label("pid")).where(where(facet)).subquery()
@@ -123,6 +130,7 @@ REQUESTS = [
     SearchRequest(categories=("masonry", "waterproof_membranes")),
     SearchRequest(stars=(3,), cities=("nanjing",)),
     SearchRequest(cities=("qingdao", "foshan"), fire_classes=("A", "B1")),
+    SearchRequest(cities=("nanjing", "qingdao", "foshan")),
     SearchRequest(price_min=5_000, price_max=400_000, groups=("envelope_concrete",)),
     SearchRequest(gwp_max=50.0, stars=(1, 2)),
     SearchRequest(expiring=True),

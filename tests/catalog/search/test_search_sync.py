@@ -245,8 +245,8 @@ def test_reindex_replays_changes_made_during_the_build(search_env, catalog, monk
     real_load = indexer.load_documents
     fired = {"done": False}
 
-    def load_then_change(session, ids, versions=None):
-        docs = real_load(session, ids, versions)
+    def load_then_change(session, ids, versions=None, errors=None):
+        docs = real_load(session, ids, versions, errors=errors)
         if not fired["done"]:
             fired["done"] = True
             search_env.config["SEARCH_SYNC_MODE"] = "off"  # the change sits in the outbox

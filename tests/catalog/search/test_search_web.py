@@ -109,22 +109,84 @@ def test_search_page_facets_chips_and_url_state(search_env, catalog, client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'data-testid="active-filters"' in html
-    assert "Compliant in city: Nanjing" in html
+    assert "Compliant in Nanjing" in html
     # facet links keep the other selections and toggle their own value
     links = re.findall(r'href="(/search\?[^"]*)"', html)
     assert any("city=nanjing" in link and "stars=3" in link and "category=" in link for link in links)
     assert any("stars=3" in link and "city=nanjing" not in link for link in links)  # the chip that removes the city
     assert 'data-testid="verdict-badge"' in html
-    # the compare form posts product ids by GET
-    assert 'action="/search/compare"' in html and 'name="id"' in html
+    # the result list is a GET form whose "Compare selected" button goes to the compare page
+    assert 'formaction="/search/compare"' in html and 'name="compare"' in html
 
 
-def test_search_page_without_javascript_paginates(search_env, catalog, client):
-    html = client.get("/search?per_page=5").get_data(as_text=True)
-    assert 'rel="next"' in html
-    nxt = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
-    assert "page=2" in nxt
-    assert client.get(nxt).status_code == 200
+def _form_submit(html, button_name=None, button_value=None, tick=(), untick=()):
+    """What a browser without JavaScript sends when the results form is submitted: its hidden
+    fields, the checked boxes (plus `tick`, minus `untick`) and the pressed button."""
+    form = re.search(r'<form method="get" action="([^"]+)" id="results-form".*?</form>', html, re.S)
+    assert form, "no results form"
+    body = form.group(0)
+    pairs = [(n, v.replace("&amp;", "&")) for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', body)]
+    for value, checked in re.findall(r'type="checkbox" name="compare" value="(\d+)"[^>]*?( checked)?>', body):
+        if (checked or int(value) in tick) and int(value) not in untick:
+            pairs.append(("compare", value))
+    if button_name:
+        pairs.append((button_name, str(button_value)))
+    return pairs
+
+
+def _page_ids(html):
+    return [int(i) for i in re.findall(r'data-product-id="(\d+)"', html)]
+
+
+def test_search_page_without_javascript_paginates_and_keeps_the_ticks(search_env, catalog, client):
+    from urllib.parse import urlencode
+
+    html = client.get("/search?per_page=5&sort=price_asc").get_data(as_text=True)
+    assert 'data-testid="page-next"' in html
+    first = _page_ids(html)
+    # tick two products on page 1, go to page 2: the ticks travel in the URL
+    url = "/search?" + urlencode(_form_submit(html, "page", 2, tick=first[:2]))
+    assert "page=2" in url and "sort=price_asc" in url and "per_page=5" in url
+    page2 = client.get(url)
+    assert page2.status_code == 200
+    html2 = page2.get_data(as_text=True)
+    second = _page_ids(html2)
+    assert second and not set(second) & set(first)
+    assert 'data-testid="ticked-count"' in html2
+    # tick one more on page 2, go back to page 1: all three are kept, the first two still ticked
+    url = "/search?" + urlencode(_form_submit(html2, "page", 1, tick=second[:1]))
+    html1 = client.get(url).get_data(as_text=True)
+    for pid in first[:2]:
+        assert re.search(rf'value="{pid}" id="cmp-{pid}" checked', html1)
+    assert sorted(int(v) for n, v in _form_submit(html1) if n == "compare") == sorted(first[:2] + second[:1])
+    # "Compare selected" sends them to the compare page, whose link back keeps them
+    compare = client.get("/search/compare?" + urlencode(_form_submit(html1)))
+    assert compare.status_code == 200
+    page = compare.get_data(as_text=True)
+    assert page.count('scope="col"><a href="/catalog/products/') == 3 or 'data-testid="compare-table"' in page
+    back = re.search(r'<a href="(/search\?[^"]+)">Back to search results', page).group(1).replace("&amp;", "&")
+    assert all(f"compare={pid}" in back for pid in first[:2] + second[:1]) and "sort=price_asc" in back
+
+
+def test_compare_more_than_four_keeps_the_selection_and_says_the_limit(search_env, catalog, client):
+    ids = [p.id for p in catalog["products"] if p.status == "listed"][:6]
+    resp = client.get("/search/compare?q=&sort=gwp&" + "&".join(f"compare={i}" for i in ids))
+    assert resp.status_code == 200  # not a 400 page
+    html = resp.get_data(as_text=True)
+    assert 'data-testid="compare-limit"' in html
+    assert "You ticked 6 products; up to 4 can be compared at a time." in html
+    # the first four are compared
+    table = html.split('data-testid="compare-table"')[1]
+    assert len(re.findall(r'<th scope="col"><a href=', table)) == 4
+    # every ticked product is listed, ticked, to untick some and compare again
+    choose = html.split('data-testid="compare-choose"')[1].split("</form>")[0]
+    assert sorted(int(v) for v in re.findall(r'name="compare" value="(\d+)"[^>]*checked', choose)) == sorted(ids)
+    assert 'name="sort" value="gwp"' in choose
+    # and the way back to the results keeps all six ticks
+    back = re.search(r'<a href="(/search\?[^"]+)">Back to search results', html).group(1).replace("&amp;", "&")
+    assert all(f"compare={i}" in back for i in ids)
+    results = client.get(back).get_data(as_text=True)
+    assert "6 products ticked" in results and "you can compare up to 4 at a time" in results
 
 
 def test_compare_page(search_env, catalog, client):
@@ -135,9 +197,8 @@ def test_compare_page(search_env, catalog, client):
     assert 'data-testid="compare-table"' in html
     assert "Compliance: Nanjing" in html or "Compliance: Qingdao" in html
     assert "kg CO2e" in html
-    too_many = client.get("/search/compare?" + "&".join(f"id={i}" for i in range(1, 6)))
-    assert too_many.status_code == 400 and b"at most 4" in too_many.data
     assert client.get("/search/compare?id=abc").status_code == 400
+    assert client.get("/search/compare?compare=abc").status_code == 400
 
 
 def test_supplier_sees_own_draft_in_api(search_env, catalog, client):
@@ -257,8 +318,8 @@ def test_errors_are_shown_translated_with_their_parameters(search_env, catalog, 
     assert "参数“stars”必须在 1 到 3 之间。" in page.get_data(as_text=True)
     page = client.get("/search?page=100000", headers=ZH).get_data(as_text=True)
     assert "第 100000 页过深：每页 20 条时最多到第 500 页。" in page
-    ids = "&".join(f"id={p.id}" for p in catalog["products"][:5])
-    assert "一次最多对比 4 个产品。" in client.get("/search/compare?" + ids, headers=ZH).get_data(as_text=True)
+    ids = "&".join(f"compare={p.id}" for p in catalog["products"][:5])
+    assert "您勾选了 5 个产品；一次最多可对比 4 个。" in client.get("/search/compare?" + ids, headers=ZH).get_data(as_text=True)
     # the API keeps English (stable text for clients)
     err = _api(client, "stars=4").get_json()["error"]
     assert err["message"] == "Parameter 'stars' must be between 1 and 3."
@@ -285,3 +346,28 @@ def test_the_other_languages_name_shows_only_when_it_matched(search_env, catalog
     assert "data-product-id=" in html and 'text-muted" lang="en"' not in html
     html = client.get("/search?q=concrete&per_page=100", headers=ZH).get_data(as_text=True)
     assert '<small class="text-muted" lang="en">' in html and "<mark>concrete</mark>" in html.lower()
+
+
+def test_only_escaped_highlight_fragments_become_markup():
+    """Search marks nothing a user typed as safe: the one `Markup(...)` is `render_highlight`,
+    which escapes the engine's fragment first; the templates use no `|safe`."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    calls = []
+    for path in (root / "catalog" / "search").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+            for node in ast.walk(func):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Markup":
+                    calls.append(f"{path.name}:{func.name}")
+    assert sorted(set(calls)) == ["service.py:render_highlight"]
+    for template in (root / "templates" / "catalog" / "search").glob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        assert "|safe" not in text.replace(" ", "") and "Markup" not in text, template.name
+
+    from catalog.search.query import HL_POST, HL_PRE
+    from catalog.search.service import render_highlight
+
+    assert str(render_highlight(f"<b>x</b> {HL_PRE}board{HL_POST}")) == "&lt;b&gt;x&lt;/b&gt; <mark>board</mark>"

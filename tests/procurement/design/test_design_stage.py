@@ -168,12 +168,12 @@ def test_share_rule_exactly_forty_percent_passes_and_below_fails(world):
     design_svc.add_line(world.purchaser, p.id, line("ready_mixed_concrete"))
     codes = ["led_lighting", "shading_products", "valves", "resin_flooring", "ceiling_systems"]
     for i, code in enumerate(codes):  # 2 of 5 green: exactly 40 %
-        design_svc.add_line(world.purchaser, p.id, line(code, unit="piece", green_required=i < 2))
+        design_svc.add_line(world.purchaser, p.id, line(code, green_required=i < 2))
     advance_to_procurement(world, p)
     p2 = project_in_design(world, name="Below")
     design_svc.add_line(world.purchaser, p2.id, line("ready_mixed_concrete"))
     for i, code in enumerate(codes):  # 1 of 5 green: 20 %
-        design_svc.add_line(world.purchaser, p2.id, line(code, unit="piece", green_required=i < 1))
+        design_svc.add_line(world.purchaser, p2.id, line(code, green_required=i < 1))
     with pytest.raises(GateRefused) as exc:
         advance_to_procurement(world, p2)
     assert set(exc.value.fields) == {"optional_share"}

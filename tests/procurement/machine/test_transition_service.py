@@ -13,9 +13,10 @@ from procurement.machine.services import GateRefused, request_transition
 from procurement.machine.stages import ADVANCE, RETURN, STAGES
 from procurement.projects.models import Project
 from procurement.records.models import ProjectRecord
-from procurement.records.services import verify_project
+from procurement.records.chain import verify_chain
 from tests.procurement.helpers import World, make_standard, new_project
 from tests.procurement.machine.test_stage_table import LEGAL_ADVANCES, LEGAL_RETURNS
+
 
 @pytest.mark.parametrize("current", STAGES)
 def test_every_move_from(app, current):
@@ -51,4 +52,8 @@ def test_every_move_from(app, current):
             db.session.execute(update(Project).where(Project.id == p.id).values(stage=current))
             db.session.commit()
     db.session.expire_all()
-    assert verify_project(db.session.get(Project, p.id)).ok
+    # The stage was put back by hand between cases, which `verify_project` (it replays the records
+    # against the live rows) rightly calls tampering: check the hash chain and its head only.
+    project = db.session.get(Project, p.id)
+    rows = db.session.execute(db.select(ProjectRecord).filter_by(project_id=p.id).order_by(ProjectRecord.id)).scalars()
+    assert verify_chain(list(rows), head_count=project.record_count, head_hash=project.record_head_hash) is None

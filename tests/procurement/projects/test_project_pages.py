@@ -129,7 +129,7 @@ def test_design_page_add_line_loosened_limit_and_products(client, w):
     ln = db.session.execute(db.select(BomLine)).scalar_one()
     assert ln.est_unit_price_fen == 3550 and ln.tightenings == {"voc": 60.0}
     page = client.get(f"/projects/{p.id}/design").get_data(as_text=True)
-    assert "1 products" in page and "(tightened)" in page
+    assert "1 product<" in page and "1 products" not in page and "(tightened)" in page
     assert client.get(f"/projects/{p.id}/design/lines/1/edit").status_code == 200
     res = client.post(f"/projects/{p.id}/design/lines/1/edit", data={
         "line-category": "wall_coatings", "line-specification": "Paint B", "line-quantity": "12", "line-unit": "kg",
