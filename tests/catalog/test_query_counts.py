@@ -4,31 +4,16 @@ whatever the number of rows it shows. Statements are counted on the engine
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from tests.catalog.product_helpers import reviewer_user, supplier_user, window_data
+from tests.query_counter import counted
 from tests.factories import api_token, auth_header, login_as
 from catalog.services import product_edit as edit
 from catalog.services import product_lifecycle as lifecycle
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@contextmanager
-def counted(db):
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 class World:
@@ -88,7 +73,7 @@ def _pages(world):
 def _count(client, db, url, token=None):
     headers = auth_header(token) if token else {}
     db.session.remove()
-    with counted(db) as statements:
+    with counted() as statements:
         resp = client.get(url, headers=headers)
     assert resp.status_code == 200, (url, resp.status_code)
     return len(statements)

@@ -7,34 +7,19 @@ product and several per category), the project list 10 and 32 (one budget per ro
 page 32 and 59, the records page 13 and 40.
 """
 
-import contextlib
 
-from sqlalchemy import event
 
 from core.extensions import db
 from core.models import City, User
 from procurement.design.services import add_line, bill_lines
 from procurement.projects.services import list_projects
+from tests.query_counter import counted
 from tests.factories import login_as
 from tests.procurement.helpers import (GOOD_VALUES, World, line, make_product, make_standard, new_project,
                                        project_in_design)
 
 PAGES = ("/projects/{p}/design", "/api/v1/projects/{p}/bom", "/projects", "/projects/{p}",
          "/projects/{p}/records", "/projects/{p}/budget")
-
-
-@contextlib.contextmanager
-def counted():
-    statements = []
-
-    def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _grow(world, project_id, n):
