@@ -77,6 +77,10 @@ class Config:
     # The daily certificate-expiry thread of the web process; unset (None) = on in the embedded
     # default (embedded services, thread jobs), off otherwise. Production: 0 and cron.
     PRODUCT_EXPIRY_DAILY = _env_bool("PRODUCT_EXPIRY_DAILY", None)
+    # The chronograph (core.scheduler) runs due deadlines every this many seconds: a thread of the
+    # web process with JOBS_BACKEND=thread, a job enqueued by worker.py with rq; 0 turns the
+    # periodic trigger off (then cron runs `flask chronograph tick`).
+    CHRONOGRAPH_INTERVAL = _env_float("CHRONOGRAPH_INTERVAL", 15)
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(32 * 1024 * 1024)))
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", str(10 * 1024 * 1024)))
@@ -137,7 +141,7 @@ class Config:
 
 
 class ProductionConfig(Config):
-    """Refuses to start without a secret key and a real database URL."""
+    """Refuses to start without a secret key, a real database URL and an audit signing key."""
 
     ENV_NAME = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -155,6 +159,10 @@ class ProductionConfig(Config):
         url = os.environ.get("DATABASE_URL", "")
         if not url or url.startswith("sqlite"):
             missing.append("DATABASE_URL (a PostgreSQL URL)")
+        if not (os.environ.get("AUDIT_SIGNING_KEY") or os.environ.get("AUDIT_SIGNING_KEY_FILE")):
+            # Signed checkpoints are what lets outsiders detect a rewritten audit trail; a
+            # production instance must sign with a key its operators keep, never a generated one.
+            missing.append("AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE")
         if missing:
             raise ConfigError("production config: missing " + ", ".join(missing))
 

@@ -1,7 +1,9 @@
 """The RQ worker: `python worker.py` (needs REDIS_URL).
 
 Builds the app once as a worker process, binds it to `core.jobs` so queued jobs run inside it,
-and works the `default` and `search` (outbox delivery) queues.
+and works the `default` and `search` (outbox delivery) queues. A thread of each worker process
+enqueues the chronograph's run of due deadlines every CHRONOGRAPH_INTERVAL seconds (one enqueue
+per interval across all workers: `core.scheduler.start_rq_trigger`).
 """
 import sys
 
@@ -22,10 +24,12 @@ def main(argv=None) -> int:
     from redis import Redis
     from rq import Worker
 
-    from core import jobs
+    from core import jobs, scheduler
 
     jobs.bind_worker_app(app)
-    Worker(["default", "search"], connection=Redis.from_url(url)).work(with_scheduler=True)
+    connection = Redis.from_url(url)
+    scheduler.start_rq_trigger(app, connection)
+    Worker(["default", "search"], connection=connection).work(with_scheduler=True)
     return 0
 
 

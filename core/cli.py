@@ -1,4 +1,5 @@
-"""`flask audit verify|checkpoint`, `flask users ...` and `flask mail send`."""
+"""`flask audit verify|checkpoint`, `flask users ...`, `flask mail send`, `flask calendar ...`
+and `flask chronograph tick|list`."""
 import sys
 
 import click
@@ -98,3 +99,108 @@ def send_mail_command():
     click.echo(f"sent {counts['sent']}, failed {counts['failed']}, still pending {counts['pending']}")
     if counts["failed"] or counts["pending"]:
         sys.exit(1)
+
+
+calendar_cli = AppGroup("calendar", help="Working-day calendar: State Council holidays and make-up working days.")
+
+
+def _calendar_date(ctx, param, value):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value.strip())
+    except (AttributeError, ValueError):
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2027-02-06") from None
+
+
+@calendar_cli.command("set")
+@click.argument("day", metavar="DATE", callback=_calendar_date)
+@click.option("--working/--holiday", "working", default=None,
+              help="A working day (e.g. a make-up working weekend) or a holiday.")
+@click.option("--name", default="", help="What the day is, e.g. 春节 or 'Spring Festival make-up day'.")
+def calendar_set_command(day, working, name):
+    """Override the calendar for DATE (YYYY-MM-DD): --working or --holiday.
+
+    Wins over the chinese_calendar package and covers years it does not know; setting a day
+    again replaces the earlier override (both are in the audit trail).
+    """
+    from core import workdays
+    from core.errors import ServiceError
+
+    if working is None:
+        raise click.UsageError("say --working or --holiday")
+    try:
+        workdays.set_day(day, working=working, name=name)
+    except ServiceError as exc:
+        raise click.UsageError(exc.message) from None
+    weekday = day.strftime("%a")
+    click.echo(f"{day.isoformat()} ({weekday}) is now a {'working day' if working else 'holiday'}"
+               + (f": {' '.join(name.split())}" if name.strip() else ""))
+
+
+@calendar_cli.command("unset")
+@click.argument("day", metavar="DATE", callback=_calendar_date)
+def calendar_unset_command(day):
+    """Remove the override of DATE: the package (or Monday to Friday) decides again."""
+    from core import workdays
+
+    if not workdays.unset_day(day):
+        click.echo(f"{day.isoformat()} has no override")
+        return
+    answer = "a working day" if workdays.is_working_day(day) else "not a working day"
+    click.echo(f"override of {day.isoformat()} removed; it is {answer} by the {workdays.load_calendar().source(day)} rule")
+
+
+@calendar_cli.command("show")
+@click.argument("year", type=click.IntRange(1900, 2999))
+def calendar_show_command(year):
+    """List YEAR's holidays on weekdays, working weekends and overrides, and where each comes from."""
+    from datetime import date
+
+    from core import workdays
+
+    calendar = workdays.load_calendar()
+    if calendar.covers(year):
+        origin = "chinese_calendar package" if workdays.package_covers(year) else "overrides only"
+        click.echo(f"{year}: holiday data from the {origin}")
+    else:
+        click.echo(f"{year}: NO HOLIDAY DATA: Monday to Friday assumed; add the State Council notice "
+                   "with `flask calendar set`")
+    for entry in workdays.year_listing(year, calendar=calendar):
+        day = entry["day"]
+        what = "working" if entry["working"] else "holiday"
+        name = f"  {entry['name']}" if entry["name"] else ""
+        click.echo(f"{day.isoformat()} {day.strftime('%a')}  {what:<7}  {entry['source']:<8}{name}")
+    total = calendar.working_days_between(date(year - 1, 12, 31), date(year, 12, 31))
+    click.echo(f"{total} working days")
+
+
+chronograph_cli = AppGroup("chronograph", help="Deadlines: time-driven transitions (core.scheduler).")
+
+
+@chronograph_cli.command("tick")
+@click.option("--limit", type=click.IntRange(1, 100000), default=500, show_default=True,
+              help="Run at most this many due deadlines.")
+def chronograph_tick_command(limit):
+    """Run the deadlines that are due now, once (cron; safe next to running triggers)."""
+    from core import scheduler
+
+    counts = scheduler.run_due(limit=limit)
+    click.echo(f"done {counts.done}, failed {counts.failed}, skipped {counts.skipped}")
+    if counts.failed:
+        sys.exit(1)
+
+
+@chronograph_cli.command("list")
+@click.option("--limit", type=click.IntRange(1, 100000), default=100, show_default=True)
+def chronograph_list_command(limit):
+    """Pending deadlines, soonest first (times in UTC)."""
+    from core import scheduler
+
+    rows = scheduler.pending(limit)
+    if not rows:
+        click.echo("no pending deadlines")
+        return
+    for row in rows:
+        failing = f"  failed {row.attempts}x: {(row.last_error or '')[:80]}" if row.attempts else ""
+        click.echo(f"{row.due_at:%Y-%m-%d %H:%M:%S}Z  {row.kind}  {row.object_type}:{row.object_id}{failing}")

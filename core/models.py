@@ -257,3 +257,50 @@ class AccountToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CalendarDay(db.Model):
+    """An override of the State Council working-day calendar for one China date (`core.workdays`).
+
+    A row wins over the `chinese_calendar` package and covers years the package does not know
+    yet: `working=False` for a holiday, `working=True` for a make-up working weekend day.
+    """
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(db.Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(db.Boolean)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+DEADLINE_STATUSES = ("pending", "done", "cancelled")
+
+
+class Deadline(db.Model):
+    """The next time-driven transition of one kind for one object (`core.scheduler`).
+
+    One row per (kind, object_type, object_id): scheduling again moves the pending deadline.
+    Status: pending -> done | cancelled (and back to pending when scheduled again).
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        UniqueConstraint("kind", "object_type", "object_id"),
+        CheckConstraint("status IN ('pending','done','cancelled')", name="status"),
+        db.Index("ix_deadlines_object", "object_type", "object_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    done_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self):
+        return f"<Deadline {self.kind} {self.object_type}:{self.object_id} {self.status} {self.due_at}>"

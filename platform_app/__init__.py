@@ -60,6 +60,7 @@ def create_app(config=None, *, process: str = "web") -> Flask:
     procurement.register(app)
 
     if process == "web" and not app.testing:
+        core.start_background(app)
         catalog.start_background(app)
         catalog.search.start_background(app)
     return app

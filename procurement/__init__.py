@@ -75,6 +75,13 @@ def register(app):
     design_gates.register(hooks)
     # procurement -> construction -> acceptance -> closed: no gates yet, so those moves are refused.
 
+    # Pooling and batch tenders (issue 10): each part wires its own routes, handlers and demo.
+    from procurement import tendering
+    from procurement.pooling import wiring as pooling_wiring
+
+    pooling_wiring.register(app)
+    tendering.register(app)
+
     records_models.install()
     register_seeder(app, "projects", demo.seed_projects, order=30)
     payment_gateway.init_app(app)

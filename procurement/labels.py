@@ -47,6 +47,15 @@ RECORD_KINDS = {
     "bom_line_added": _l("Bill line added"), "bom_line_changed": _l("Bill line changed"),
     "bom_line_removed": _l("Bill line removed"), "bom_imported": _l("Bill imported"),
     "document_attached": _l("Document attached"),
+    "pooled_line_contributed": _l("Lines contributed to a pooling round"),
+    "pooled_line_withdrawn": _l("Pooled lines withdrawn"), "pooled_line_released": _l("Pooled lines released"),
+    "tender_lot_assigned": _l("Lines put in a tender lot"),
+    "tender_lot_unassigned": _l("Lines taken out of a tender lot"),
+    "tender_amended": _l("Tender amended"),
+    "tender_submitted": _l("Tender sent for finance review"), "tender_returned": _l("Tender returned by finance"),
+    "tender_approved": _l("Tender approved by finance"), "tender_published": _l("Tender published"),
+    "tender_closed": _l("Tendering closed"), "tender_cancelled": _l("Tender cancelled"),
+    "tender_failed": _l("Tender failed"), "tender_approval_withdrawn": _l("Tender back to draft"),
 }
 
 #: Gate checks by name (shown instead of the name; later capabilities add their checks here).

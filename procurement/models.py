@@ -4,7 +4,12 @@ Alembic's comparison with the migrations). Each capability owns its models modul
 from procurement.budget.models import Budget, FundingSource
 from procurement.design.models import BomLine
 from procurement.documents.models import ProjectDocument
+from procurement.pooling.models import PooledLine, PoolingRound
+from procurement.profiles.models import ProcedureProfile
 from procurement.projects.models import Project, ProjectPerson
 from procurement.records.models import ProjectRecord
+from procurement.tendering.models import Amendment, Lot, Question, Tender, TenderDocument, TenderFollow
 
-__all__ = ["Budget", "BomLine", "FundingSource", "Project", "ProjectDocument", "ProjectPerson", "ProjectRecord"]
+__all__ = ["Amendment", "Budget", "BomLine", "FundingSource", "Lot", "PooledLine", "PoolingRound", "ProcedureProfile",
+           "Project", "ProjectDocument", "ProjectPerson", "ProjectRecord", "Question", "Tender", "TenderDocument",
+           "TenderFollow"]

@@ -21,7 +21,9 @@ import catalog.interface as catalog
 from core.money import format_fen
 from procurement import labels
 from procurement import standards as std
+from procurement.pooling.timeline import KINDS as POOLING_KINDS
 from procurement.quantities import format_bp, format_quantity
+from procurement.tendering.public_views import RECORD_DETAILS as TENDER_KINDS
 from procurement.web import cached_category, category_name, edition_title, limit_text, localised_name
 
 log = logging.getLogger(__name__)
@@ -249,10 +251,19 @@ def _file_size(size) -> str:
     return _("%(size)s MB", size=f"{size / 1024 / 1024:.1f}")
 
 
+def _tender_amended(record, p):
+    from procurement.tendering.clarification_views import amended_record_details
+
+    return amended_record_details(p)
+
+
 _KINDS = {
     "project_registered": _registered, "project_updated": _updated,
     "budget_submitted": _budget_submitted, "budget_approved": _budget_reviewed, "budget_returned": _budget_reviewed,
     "stage_advanced": _moved, "stage_returned": _moved, "transition_refused": _moved,
     "bom_line_added": _line_added, "bom_line_removed": _line_added, "bom_line_changed": _line_changed,
     "bom_imported": _imported, "document_attached": _document,
+    **POOLING_KINDS,
+    "tender_amended": _tender_amended,
+    **TENDER_KINDS,
 }

@@ -71,6 +71,7 @@ def app(database_url):
 
     with application.app_context():
         upgrade(revision="heads")
+        _remember_seeded_rows()
     yield application
 
 
@@ -92,6 +93,22 @@ def _app_context(request):
         _truncate_all()
 
 
+#: Reference rows the migrations seed (every database has them): kept between tests. Each entry
+#: says which rows a test may have added (and so are deleted).
+#: Reference tables the migrations seed (every database has their rows): the ids present right
+#: after `upgrade` are kept between tests, rows a test adds are deleted.
+SEEDED_BY_MIGRATIONS = {"procedure_profiles": set()}  # national profiles of 0013_tendering
+
+
+def _remember_seeded_rows() -> None:
+    from core.extensions import db
+
+    with db.engine.connect() as conn:
+        for name in SEEDED_BY_MIGRATIONS:
+            table = db.metadata.tables[name]
+            SEEDED_BY_MIGRATIONS[name] = set(conn.execute(db.select(table.c.id)).scalars())
+
+
 def _truncate_all():
     from core.extensions import db
 
@@ -101,7 +118,10 @@ def _truncate_all():
     # rewrites every table's files and waits for exclusive locks (about 1 s per test).
     with db.engine.begin() as conn:
         for table in tables:
-            conn.execute(table.delete())
+            if table.name in SEEDED_BY_MIGRATIONS:
+                conn.execute(table.delete().where(table.c.id.not_in(SEEDED_BY_MIGRATIONS[table.name])))
+            else:
+                conn.execute(table.delete())
 
 
 @pytest.fixture

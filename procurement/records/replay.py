@@ -192,6 +192,18 @@ RULES: dict[str, Callable[[ProjectState, dict], None]] = {
     "document_attached": _document_attached,
 }
 
+#: Records of the project's procurement (pooling, tenders and, later, bids, awards, contracts):
+#: they tell the story on the project's chain but change none of the project's own rows, so
+#: replaying them changes nothing. A capability that writes such a kind lists it here.
+PROCUREMENT_KINDS = (
+    "pooled_line_contributed", "pooled_line_withdrawn", "pooled_line_released",
+    "tender_lot_assigned", "tender_lot_unassigned",
+    "tender_submitted", "tender_returned", "tender_approved", "tender_published", "tender_amended",
+    "tender_closed", "tender_cancelled", "tender_failed",
+    "tender_approval_withdrawn",
+)
+RULES.update({kind: _nothing for kind in PROCUREMENT_KINDS})
+
 
 def replay(records) -> tuple[ProjectState, ChainBreak | None]:
     """Fold records (oldest first; attributes ``seq, id, kind, stage, payload``) into the state

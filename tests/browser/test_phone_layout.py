@@ -8,42 +8,11 @@ import pytest
 
 from procurement.budget.services import submit_budget
 from procurement.design import services as design_svc
-from tests.factories import PASSWORD
+from tests.browser.conftest import PHONE, sign_in as _sign_in, too_wide as _too_wide
 from tests.procurement.helpers import (BUDGET, GOOD_VALUES, World, line, make_product, make_standard, new_project,
                                        project_in_design, stock_products)
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
-
-# The elements sticking out of the viewport outside any scrolling container, or positioned so that
-# their container does not clip them (e.g. visually hidden text in a wide table): the failure message.
-OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  const inScroller = (el) => {
-    for (let p = el.parentElement; p; p = p.parentElement) {
-      const style = getComputedStyle(p);
-      if (['auto', 'scroll', 'hidden'].includes(style.overflowX) && p !== document.body
-          && p !== document.documentElement) return true;
-    }
-    return false;
-  };
-  const escapes = (el) => ['absolute', 'fixed'].includes(getComputedStyle(el).position);
-  return [...document.querySelectorAll('body *')]
-    .filter((el) => el.getBoundingClientRect().right > width + 0.5 && (!inScroller(el) || escapes(el)))
-    .slice(0, 8)
-    .map((el) => `${el.tagName.toLowerCase()}.${el.className} (right edge ${Math.round(el.getBoundingClientRect().right)})`);
-}"""
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(locale="en-GB", viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 @pytest.fixture
 def projects(app):
     """A project in design with a long bill, one with a budget to review, one to submit a budget for."""
@@ -63,22 +32,6 @@ def projects(app):
     submit_budget(w.purchaser, review.id, BUDGET)
     fresh = new_project(w, name="Project without a budget")
     return w, p, review, fresh
-
-
-def _sign_in(page, base, user):
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/home")
-
-
-def _too_wide(page, url) -> str | None:
-    page.goto(url)
-    width = page.evaluate("document.scrollingElement.scrollWidth")
-    if width <= PHONE["width"]:
-        return None
-    return f"{url}: {width} px wide; sticking out: {page.evaluate(OVERFLOW)}"
 
 
 def test_project_pages_fit_a_phone(live_server, phone, projects):

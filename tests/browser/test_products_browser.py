@@ -57,8 +57,8 @@ def test_supplier_creates_a_product_in_the_editor(live_server, page):
 
 # --------------------------------------------------------------------------- issue 9, item 20
 
-# The phone viewport and the overflow probe are shared with the project pages' phone test.
-from tests.browser.test_phone_layout import OVERFLOW, phone  # noqa: E402,F401  (fixture)
+# The phone viewport (fixture `phone`) and the overflow probe live in tests/browser/conftest.py.
+from tests.browser.conftest import OVERFLOW  # noqa: E402
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

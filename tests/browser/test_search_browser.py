@@ -1,7 +1,7 @@
 """Search in a real browser: facet links keep state in the URL, Back restores it, suggestions appear."""
 import pytest
 
-from tests.browser.test_phone_layout import _too_wide, phone  # noqa: F401  (390 px page, overflow check)
+from tests.browser.conftest import too_wide as _too_wide
 from tests.catalog.search.conftest import catalog, search_env  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser

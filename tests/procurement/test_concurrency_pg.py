@@ -1,8 +1,9 @@
 """Two requests at the same moment, on PostgreSQL: row locks make exactly one of them win."""
 
-import threading
 
 import pytest
+
+from tests.concurrency import postgres_only, race  # noqa: F401  (fixture)
 
 from core.errors import Conflict
 from core.extensions import db
@@ -15,45 +16,11 @@ from procurement.records.models import ProjectRecord
 from procurement.records.services import verify_project
 from tests.procurement.helpers import BUDGET, World, make_standard, new_project
 
-pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row-lock concurrency is proven on PostgreSQL (TEST_DATABASE_URL)")
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only")]
 
 
 def _race(app, monkeypatch, calls):
-    """Run ``calls`` in threads that all reach the project lock at the same moment."""
-    barrier = threading.Barrier(len(calls), timeout=20)
-    real_lock = records_mod.lock_project
-
-    def lock_together(project_id, **kw):
-        barrier.wait()  # both transactions have begun; both now ask for the row lock
-        return real_lock(project_id, **kw)
-
-    monkeypatch.setattr("procurement.records.services.lock_project", lock_together)
-    outcomes = [None] * len(calls)
-
-    def run(i, fn):
-        with app.app_context():
-            try:
-                fn()
-                outcomes[i] = "ok"
-            except Conflict as exc:
-                outcomes[i] = exc
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-                outcomes[i] = repr(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
+    return race(app, monkeypatch, calls, lock=(records_mod, "lock_project"))
 
 
 def test_two_finance_reviewers_approve_at_once_exactly_one_approval(app, monkeypatch):
