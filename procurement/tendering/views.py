@@ -13,7 +13,8 @@ from flask_login import current_user
 from core.errors import ServiceError
 from core.forms import ConfirmForm, apply_form_errors, form_field
 from core.i18n import translate_message
-from core.policy import is_platform, login_required
+from core import roles as R
+from core.policy import is_platform, login_required, roles_required
 from core.web import page_number
 from procurement.tendering import checks as tender_checks
 from procurement.tendering import documents as tender_documents
@@ -47,7 +48,7 @@ def _back(tender):
 
 
 @bp.get("/tenders/manage")
-@login_required
+@roles_required(R.PROCUREMENT_OFFICER, R.FINANCE_REVIEWER, R.PLATFORM_ADMIN, R.PLATFORM_REVIEWER)
 def tender_manage_list():
     if tender_svc.managed_query(current_user) is None:
         abort(403)
@@ -63,7 +64,7 @@ def tender_manage_list():
 
 
 @bp.route("/tenders/new", methods=["GET", "POST"])
-@login_required
+@roles_required(R.PROCUREMENT_OFFICER)
 def tender_new():
     if not policy.can_open_round(current_user):
         abort(403)

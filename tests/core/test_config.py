@@ -16,7 +16,8 @@ def test_production_refuses_to_start_without_secret_and_database():
     result = _import_wsgi({"APP_ENV": "production"})
     assert result.returncode == 2
     lines = [line for line in result.stderr.strip().splitlines() if line]
-    assert lines == ["production config: missing SECRET_KEY, DATABASE_URL (a PostgreSQL URL)"]
+    assert lines == ["production config: missing SECRET_KEY, DATABASE_URL (a PostgreSQL URL), "
+                     "AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE"]
 
 
 def test_production_refuses_sqlite():

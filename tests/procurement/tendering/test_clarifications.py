@@ -70,7 +70,8 @@ def test_questions_are_numbered_per_tender_and_the_centre_is_told_in_app(w):
     second = clarifications.ask(s2, t1.id, QUESTION, lot_id=t1.lots[1].id)
     assert (second.number, second.lot_id) == (2, t1.lots[1].id)
     assert clarifications.ask(s2, t2.id, QUESTION).number == 1
-    told = db.session.execute(select(Notification).filter_by(user_id=w.centre.id, kind="tender.question")).scalars().all()
+    told = db.session.execute(select(Notification).filter_by(user_id=w.centre.id, kind="tender.question")
+                           .order_by(Notification.id)).scalars().all()
     assert len(told) == 3 and told[1].message["params"] == {"number": 2, "reference": t1.reference}
     assert db.session.execute(select(func.count(MailMessage.id)).filter_by(kind="tender.question")).scalar() == 0
     event = db.session.execute(select(AuditEvent).filter_by(action="tender.question_asked")
