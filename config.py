@@ -103,6 +103,13 @@ class Config:
     # keys of a verifier's machine that holds no private key.
     AUDIT_PUBLIC_KEYS = os.environ.get("AUDIT_PUBLIC_KEYS", "")
 
+    # Sealed bids (procurement.bids.sealing): argon2id limits that turn an opening key holder's
+    # passphrase into the key wrapping the holder's private key (libsodium's "interactive" limits
+    # by default; tests use the minimum), and the k of n threshold of the opening key shares.
+    SEALING_PWHASH_OPSLIMIT = int(os.environ.get("SEALING_PWHASH_OPSLIMIT", "2"))
+    SEALING_PWHASH_MEMLIMIT = int(os.environ.get("SEALING_PWHASH_MEMLIMIT", str(64 * 1024 * 1024)))
+    SEALING_THRESHOLD = int(os.environ.get("SEALING_THRESHOLD", "2"))
+
     # Mail: an SMTP URL (smtp://user:password@host:port, smtps://..., ?starttls=1); unset in the
     # embedded default, where core.embedded starts a local SMTP sink and fills it in.
     MAIL_URL = os.environ.get("MAIL_URL")
@@ -182,6 +189,8 @@ class TestConfig(Config):
     MAIL_DELIVERY = "off"  # tests send explicitly, to an SMTP sink they start
     AUDIT_SIGNING_KEY = base64.b64encode(secrets.token_bytes(32)).decode("ascii")  # this test run's own
     AUDIT_SIGNING_KEY_FILE = None
+    SEALING_PWHASH_OPSLIMIT = 1        # argon2id minimums: fast key-holder enrolment in tests
+    SEALING_PWHASH_MEMLIMIT = 8192
     # Private to this test process: tests never read or clobber a running instance's record.
     EMBEDDED_STATE_FILE = str(Path(tempfile.gettempdir()) / f"gbm-test-embedded-{os.getpid()}.json")
 

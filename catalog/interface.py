@@ -341,3 +341,23 @@ def listed_passing_products_by_category(city, categories: Iterable) -> dict[int,
             category_id=p.category_id, supplier=SupplierInfo(p.supplier.id, p.supplier.name_en, p.supplier.name_zh),
             values=_declared(p)))
     return out
+
+
+def product_facts(product_id: int) -> dict | None:
+    """``{"id", "supplier_id", "category_id", "status", "sku", "name_en", "name_zh", "unit", "offer"}``
+    of one product (``offer``: its `ProductOffer`, declared values included), or None when there is none (bids: whose product, which category, listed?)."""
+    from catalog.models.products import Product
+
+    if isinstance(product_id, bool) or not isinstance(product_id, int):
+        return None
+    from catalog.services.verdicts import declared_values as _declared
+
+    p = db.session.get(Product, product_id)
+    if p is None:
+        return None
+    offer = ProductOffer(id=p.id, sku=p.sku, name_en=p.name_en, name_zh=p.name_zh, unit=p.unit,
+                         list_price_fen=p.list_price_fen, category_id=p.category_id,
+                         supplier=SupplierInfo(p.supplier.id, p.supplier.name_en, p.supplier.name_zh),
+                         values=_declared(p))
+    return {"id": p.id, "supplier_id": p.supplier_id, "category_id": p.category_id, "status": p.status,
+            "sku": p.sku, "name_en": p.name_en, "name_zh": p.name_zh, "unit": p.unit, "offer": offer}

@@ -79,7 +79,13 @@ def register(app):
     from procurement import tendering
     from procurement.pooling import wiring as pooling_wiring
 
+    from procurement.bonds import wiring as bonds_wiring  # bid bonds (issue 11)
+
+    from procurement.bids import wiring as bids_wiring  # sealed bids (issue 11)
+
     pooling_wiring.register(app)
+    bids_wiring.register(app)  # routes on the tendering blueprints: before tendering registers them
+    bonds_wiring.register(app)  # routes on the tendering blueprints: before tendering registers them
     tendering.register(app)
 
     records_models.install()

@@ -65,6 +65,29 @@ class _Chronograph:
 
 
 CHRONOGRAPH = _Chronograph()
+PUBLISHED_LISTENERS_KEY = "tender_published_listeners"
+CLOSED_LISTENERS_KEY = "tender_closed_listeners"
+
+
+def on_published(app, func) -> None:
+    """Call `func(tender)` inside every publication's transaction, after the move (bids: the
+    opening key). An exception in `func` refuses the publication."""
+    funcs = app.extensions.setdefault(PUBLISHED_LISTENERS_KEY, [])
+    if func not in funcs:
+        funcs.append(func)
+
+
+def on_closed(app, func) -> None:
+    """Call `func(tender)` inside the close at the bid deadline (bids: the Merkle root)."""
+    funcs = app.extensions.setdefault(CLOSED_LISTENERS_KEY, [])
+    if func not in funcs:
+        funcs.append(func)
+
+
+def _listeners(key: str) -> list:
+    from flask import current_app
+
+    return list(current_app.extensions.get(key, []))
 
 
 # ------------------------------------------------------------------ input
@@ -555,6 +578,8 @@ def publish(actor, tender_id: int, *, now: dt.datetime | None = None) -> Tender:
                      clarification_cutoff_at=tender_checks.clarification_cutoff(profile, tender.bid_deadline_at),
                      updated_at=now)
         reschedule_deadlines(tender)
+        for listener in _listeners(PUBLISHED_LISTENERS_KEY):
+            listener(tender)
         record_tender_step(tender, "tender_published", {
             "published_at": now.isoformat(), "bid_deadline_at": tender.bid_deadline_at.isoformat(),
             "profile_id": profile.id}, actor=actor, before=before)
@@ -581,6 +606,8 @@ def close_tendering(tender_id: int, due_at: dt.datetime) -> None:
         return
     record_tender_step(tender, "tender_closed", {"closed_at": tender.bid_deadline_at.isoformat()},
                        actor=CHRONOGRAPH, before=before)
+    for listener in _listeners(CLOSED_LISTENERS_KEY):
+        listener(tender)
     notify(follows.followers(tender), "tender.closed",
            N_("Tendering closed for %(reference)s “%(title)s” at its deadline, %(deadline)s."),
            {"reference": tender.reference, "title": tender.title, "deadline": china_time(tender.bid_deadline_at)},

@@ -35,7 +35,22 @@ def procurement_world(n_projects: int = 3, *lines, city_code: str = "nanjing"):
     world = World(city_code)
     stock_products(world.city)
     projects = [project_in_procurement(world, *lines, name=f"Project {i + 1}") for i in range(n_projects)]
+    enrol_key_holders(world)
     return world, projects
+
+
+KEY_PASSPHRASE = "correct horse battery staple"
+
+
+def enrol_key_holders(world):
+    """The world's centre officer and finance reviewer enrol as opening key holders (publication
+    needs at least two): [(user, passphrase)]."""
+    from procurement.bids import keyholders
+
+    for user in (world.centre, world.finance):
+        if keyholders.holder_of(user) is None:
+            keyholders.enrol(user, KEY_PASSPHRASE)
+    return [(world.centre, KEY_PASSPHRASE), (world.finance, KEY_PASSPHRASE)]
 
 
 def make_tender(world, *, status: str = "published", category_code: str = "ready_mixed_concrete",
