@@ -428,21 +428,17 @@ def _clean_replaces(value) -> int | None:
 
 def withdraw(actor, bid_id, *, now: dt.datetime | None = None) -> BidReceipt:
     """The bidder withdraws its bid until the deadline; the receipt says so."""
-    now = commitments.truncate_ms(now or utcnow())
-    with unit_of_work():
-        bid = _own_bid(actor, bid_id)
-        tender = _shared_lock(bid.tender_id)
-        if not tender_policy.is_verified_supplier(actor):
-            raise PermissionDenied(N_("Only people of a verified supplier firm can bid."))
-        _refuse_closed(tender, now)
-        BID.apply(Bid, bid.id, "withdraw", updated_at=now)
-        receipt = _receipt(bid, "withdrawn", now, tender)
-    return receipt
+    return _bidder_step(actor, bid_id, "withdraw", "withdrawn", now)
 
 
 def reconfirm(actor, bid_id, *, now: dt.datetime | None = None) -> BidReceipt:
     """After an amendment the bidder re-confirms its bid as it is (or replaces it) before the
     deadline; a bid not re-confirmed is not opened."""
+    return _bidder_step(actor, bid_id, "reconfirm", "reconfirmed", now)
+
+
+def _bidder_step(actor, bid_id, action: str, receipt_action: str, now: dt.datetime | None) -> BidReceipt:
+    """One move of the bidder's own bid before the deadline, with its signed receipt."""
     now = commitments.truncate_ms(now or utcnow())
     with unit_of_work():
         bid = _own_bid(actor, bid_id)
@@ -450,8 +446,8 @@ def reconfirm(actor, bid_id, *, now: dt.datetime | None = None) -> BidReceipt:
         if not tender_policy.is_verified_supplier(actor):
             raise PermissionDenied(N_("Only people of a verified supplier firm can bid."))
         _refuse_closed(tender, now)
-        BID.apply(Bid, bid.id, "reconfirm", updated_at=now)
-        receipt = _receipt(bid, "reconfirmed", now, tender)
+        BID.apply(Bid, bid.id, action, updated_at=now)
+        receipt = _receipt(bid, receipt_action, now, tender)
     return receipt
 
 
