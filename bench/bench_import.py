@@ -10,7 +10,18 @@ import runs three times: first every SKU is new ("create"), then the same file a
 unchanged: skipped, "update"), then a file with the same SKUs and other values (every product
 changed, "change"; `--skip-change` leaves it out). The database size is printed after each run.
 Memory: peak RSS is sampled during the run and compared with the RSS after a small warm-up
-import, so the figure shows whether memory grows with the file.
+import, so the figure shows whether memory grows with the file. CPU: of this process and, for a
+PostgreSQL server on this machine, of the server processes of the scratch database; on a shared
+machine these say more than the wall clock (the load average is printed with each figure).
+
+Measured with 100,000 rows on a 2-CPU machine shared with other jobs (docs/import-format.md):
+
+    SQLite (load 1.0-1.1):      create 3,113 rows/s, peak +41 MiB (+33 MiB at 10,000 rows);
+                                update (unchanged) 29,719 rows/s; change 1,932 rows/s, +53 MiB
+    PostgreSQL (load 1.0-1.3):  create 2,747 rows/s (CPU 24 s here, 27 s in the server), +61 MiB
+                                (+48 MiB at 10,000 rows); update 21,384 rows/s; change 1,009 rows/s
+    before (500-row chunks):    SQLite 2,059 / 14,784 / 303 rows/s, PostgreSQL 1,271 / 9,723 / 208
+                                rows/s, peak +121 / +124 MiB for create
 """
 from __future__ import annotations
 
@@ -116,6 +127,32 @@ def _pg_database(url: str):
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+def _server_cpu(db) -> float | None:
+    """CPU seconds used so far by the PostgreSQL server processes serving this database (Linux,
+    server on this machine; None otherwise): with the machine shared, this and the CPU of this
+    process say more than the wall clock."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    name = db.engine.url.database
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            if not cmd.startswith("postgres: ") or f" {name} " not in f" {cmd} ":
+                continue
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def _db_size(db) -> float:
     """Size of the database in MiB (SQLite: pages in use; PostgreSQL: pg_database_size)."""
     from sqlalchemy import text
@@ -135,7 +172,8 @@ def main(argv=None) -> int:
     ap.add_argument("--partial", action="store_true", help="chunked commits (--partial mode)")
     ap.add_argument("--skip-second", action="store_true", help="do not re-import (updates)")
     ap.add_argument("--skip-change", action="store_true", help="do not import changed values for the same SKUs")
-    ap.add_argument("--chunk-rows", type=int, default=500, help="rows per flush (and per commit with --partial)")
+    ap.add_argument("--chunk-rows", type=int, default=None,
+                    help="rows per chunk (and per commit with --partial); default: the importer's")
     args = ap.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="gbm-bench-")
@@ -164,8 +202,10 @@ def main(argv=None) -> int:
         app = create_app(BenchConfig)
         with app.app_context():
             upgrade(revision="heads")
-            from catalog.importing.runner import run_import
+            from catalog.importing.runner import CHUNK_ROWS, run_import
             from catalog.standards_seed import seed_standards
+
+            args.chunk_rows = args.chunk_rows or CHUNK_ROWS
 
             for code in ("nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan"):
                 make_city(code)
@@ -208,10 +248,12 @@ def main(argv=None) -> int:
                     if phase == "commit":  # peak while streaming rows, before the final commit
                         marks["before_commit"] = max(sampler.peak, rss_mb())
 
-                t, cpu = time.perf_counter(), time.process_time()
+                t, cpu, server = time.perf_counter(), time.process_time(), _server_cpu(db)
                 result = run_import(p, supplier, None, partial=args.partial, chunk_rows=args.chunk_rows,
                                     progress=progress)
                 elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
+                if server is not None:
+                    server = _server_cpu(db) - server
                 sampler.running = False
                 sampler.join()
                 if not result.ok:
@@ -222,14 +264,16 @@ def main(argv=None) -> int:
                       f"{result.unchanged:,}); peak RSS {sampler.peak:.0f} MiB "
                       f"(+{sampler.peak - base_rss:.0f} MiB over {base_rss:.0f} MiB after a 1,000-row warm-up; "
                       f"+{marks.get('before_commit', 0) - base_rss:.0f} MiB while streaming rows, before the final commit); "
-                      f"CPU of this process {cpu:.1f} s (the machine may be shared: load average "
-                      f"{os.getloadavg()[0]:.1f})")
+                      f"CPU of this process {cpu:.1f} s"
+                      + (f", of the PostgreSQL server {server:.1f} s" if server is not None else "")
+                      + f" (the machine may be shared: load average {os.getloadavg()[0]:.1f})")
                 tm = result.timings
                 rest = tm["total"] - sum(tm[k] for k in ("scan", "check", "publish", "commit"))
                 print(f"        time split: scan {tm['scan']:.1f} s, check (validate + build + verdicts, no write "
-                      f"lock; of which loading existing products {tm['preload']:.1f} s) {tm['check']:.1f} s, "
-                      f"publish (database writes) {tm['publish']:.1f} s, final audit + commit {tm['commit']:.1f} s, "
-                      f"parsing and the rest {rest:.1f} s")
+                      f"lock; of which loading existing products {tm['preload']:.1f} s"
+                      + ("; new products are written meanwhile" if server is not None else "")
+                      + f") {tm['check']:.1f} s, publish (database writes after the check) {tm['publish']:.1f} s, "
+                      f"final audit + commit {tm['commit']:.1f} s, parsing and the rest {rest:.1f} s")
                 print(f"        database size: {_db_size(db):.1f} MiB")
             print(f"max RSS of the process (getrusage): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
             db.session.remove()

@@ -144,27 +144,32 @@ def parse_header(cells: list) -> tuple[Header, list[Issue]]:
     return header, issues
 
 
+def _plan(header: Header) -> tuple:
+    """Per column: ``(index, group, key)``, group "" for the product itself, "certificate" or
+    "carbon" (computed once per header)."""
+    plan = header.__dict__.get("_plan")
+    if plan is None:
+        plan = []
+        for col, i in header.positions.items():
+            target = BASE_COLUMNS[col]
+            group, _dot, key = target.rpartition(".")
+            plan.append((i, group, key))
+        plan = header.__dict__["_plan"] = tuple(plan)
+    return plan
+
+
 def row_to_data(header: Header, cells: list) -> dict:
     """Product data for `upsert_product` from one row; blank cells of present columns clear fields."""
-    def get(i):
-        return clean_cell(cells[i]) if i < len(cells) else None
-
+    width = len(cells)
     data: dict = {}
-    cert: dict = {}
-    carbon: dict = {}
-    for col, i in header.positions.items():
-        target = BASE_COLUMNS[col]
-        value = get(i)
-        if value == "":
-            value = None
-        if target.startswith("certificate."):
-            cert[target.split(".", 1)[1]] = value
-        elif target.startswith("carbon."):
-            carbon[target.split(".", 1)[1]] = value
-        else:
-            data[target] = value
+    groups: dict = {"": data, "certificate": {}, "carbon": {}}
+    for i, group, key in _plan(header):
+        value = clean_cell(cells[i]) if i < width else None
+        groups[group][key] = None if value == "" else value
     if header.indicators:
-        data["indicators"] = [{"key": key, "value": get(i), "unit": unit} for i, key, unit, _t in header.indicators]
+        data["indicators"] = [{"key": key, "value": clean_cell(cells[i]) if i < width else None, "unit": unit}
+                              for i, key, unit, _t in header.indicators]
+    cert, carbon = groups["certificate"], groups["carbon"]
     if any(v not in (None, "") for v in cert.values()):
         data["certificate"] = cert
     if any(v not in (None, "") for v in carbon.values()):

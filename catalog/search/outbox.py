@@ -11,6 +11,8 @@ and, just before the transaction commits, insert one `SearchOutbox` row per affe
 - `before_commit` flushes, expands categories, groups and suppliers to their products, and
   inserts the outbox rows: same connection, same transaction.
 - `after_commit` tells the dispatcher (`catalog.search.sync`) there is work.
+- `announce` writes the rows at once for products written by plain SQL (the bulk import tells it
+  through `app.extensions["catalog.products_written"]`, wired by `catalog.search.setup`).
 
 A rolled-back transaction leaves no outbox rows (they were never committed).
 """
@@ -179,6 +181,25 @@ def _after_soft_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None and not previous_transaction.nested:
         session.info.pop(_KEY, None)
         session.info.pop("search_outbox_written", None)
+
+
+def announce(session: Session, product_ids) -> None:
+    """Outbox rows, now, for products written by plain SQL in this transaction (the bulk import:
+    `catalog.services.product_bulk.announce_written`), which the session events do not see.
+    Written batch by batch, so an import's memory does not grow with the file."""
+    if session.info.get("search_outbox_disabled"):
+        return
+    from catalog.services.deferred import write_rows
+
+    from .models import SearchOutbox
+
+    now = utcnow()
+    rows = [{"entity": "product", "entity_id": int(pid), "op": "upsert", "created_at": now, "attempts": 0}
+            for pid in product_ids]
+    if not rows:
+        return
+    write_rows(session.connection(), SearchOutbox.__tablename__, rows)  # COPY on PostgreSQL
+    session.info["search_outbox_written"] = session.info.get("search_outbox_written", 0) + len(rows)
 
 
 def on_commit(callback: Callable[[Session], None]) -> None:

@@ -14,6 +14,8 @@ def register(app) -> None:
 
     from core import health, nav, openapi
 
+    from catalog.services.product_bulk import WRITTEN_LISTENERS
+
     from . import outbox, sync
     from .api import OPENAPI
     from .api import bp as api_bp
@@ -34,6 +36,9 @@ def register(app) -> None:
         cfg["SEARCH_SYNC_MODE"] = "off"
     outbox.install()
     outbox.on_commit(sync.after_commit)
+    written = app.extensions.setdefault(WRITTEN_LISTENERS, [])  # products written by plain SQL
+    if outbox.announce not in written:
+        written.append(outbox.announce)
     app.cli.add_command(search_cli)
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)

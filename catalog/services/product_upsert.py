@@ -232,7 +232,11 @@ def _check_units(declared: dict, category, ctx, today, errors) -> None:
         if ctx is not None and ctx.cities is None:
             ctx.cities = pilot_cities()
         cities, cache = (ctx.cities, ctx.rules_cache) if ctx else (None, None)
-        expected = rule_units(category, cities=cities, today=today, cache=cache)
+        expected = cache.get(("rule_units", category.id, today)) if cache is not None else None
+        if expected is None:  # once per category with a cache (bulk import), not once per row
+            expected = rule_units(category, cities=cities, today=today, cache=cache)
+            if cache is not None:
+                cache[("rule_units", category.id, today)] = expected
         for key, problem in declared_problems(declared, rules_by_key(category, cities=cities, today=today,
                                                                      cache=cache)).items():
             errors[f"indicators.{key}"] = problem
