@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
 from core.extensions import db
 from core.timeutil import today_cn
@@ -343,21 +344,30 @@ def listed_passing_products_by_category(city, categories: Iterable) -> dict[int,
     return out
 
 
-def product_facts(product_id: int) -> dict | None:
-    """``{"id", "supplier_id", "category_id", "status", "sku", "name_en", "name_zh", "unit", "offer"}``
-    of one product (``offer``: its `ProductOffer`, declared values included), or None when there is none (bids: whose product, which category, listed?)."""
-    from catalog.models.products import Product
+def product_facts(product_id: int, city_id: int | None = None) -> dict | None:
+    """``{"id", "supplier_id", "category_id", "status", "sku", "name_en", "name_zh", "unit", "offer",
+    "verdict"}`` of one product (``offer``: its `ProductOffer`, declared values included;
+    ``verdict``: its stored verdict in `city_id`, None when not given or not computed), or None
+    when there is none (bids: whose product, which category, listed, passing in the city?)."""
+    from catalog.models.products import Product, ProductVerdict
 
     if isinstance(product_id, bool) or not isinstance(product_id, int):
         return None
     from catalog.services.verdicts import declared_values as _declared
 
-    p = db.session.get(Product, product_id)
-    if p is None:
+    # The verdict rides on the product's own query: a bid checks both, in a storm of bids.
+    rows = db.session.execute(select(Product, ProductVerdict.verdict)
+                             .outerjoin(ProductVerdict, (ProductVerdict.product_id == Product.id)
+                                        & (ProductVerdict.city_id == (city_id or 0)))
+                             .options(joinedload(Product.indicator_values), joinedload(Product.carbon_declarations),
+                                      lazyload(Product.category))
+                             .where(Product.id == product_id)).unique().all()
+    if not rows:   # (all(), not first(): the joined collections need every row)
         return None
+    p, verdict = rows[0]
     offer = ProductOffer(id=p.id, sku=p.sku, name_en=p.name_en, name_zh=p.name_zh, unit=p.unit,
                          list_price_fen=p.list_price_fen, category_id=p.category_id,
                          supplier=SupplierInfo(p.supplier.id, p.supplier.name_en, p.supplier.name_zh),
                          values=_declared(p))
-    return {"id": p.id, "supplier_id": p.supplier_id, "category_id": p.category_id, "status": p.status,
+    return {"id": p.id, "supplier_id": p.supplier_id, "category_id": p.category_id, "status": p.status, "verdict": verdict,
             "sku": p.sku, "name_en": p.name_en, "name_zh": p.name_zh, "unit": p.unit, "offer": offer}

@@ -8,12 +8,13 @@ from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from core import audit, openapi
 from core.errors import PermissionDenied, Unauthorized, ValidationError
 from core.i18n import N_
 from core.extensions import csrf, db
-from core.models import ApiToken
+from core.models import ApiToken, User
 from core.services import unit_of_work
 from core.timeutil import utcnow
 
@@ -88,7 +89,11 @@ def _authenticate():
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized(N_("Use 'Authorization: Bearer <token>'."))
-        row = db.session.execute(db.select(ApiToken).filter_by(token_hash=_digest(token.strip()))).scalar_one_or_none()
+        # The person and their organisation come with the token: every authorised call reads both.
+        row = db.session.execute(db.select(ApiToken).filter_by(token_hash=_digest(token.strip()))
+                                 .options(joinedload(ApiToken.user).joinedload(User.organisation),
+                                          joinedload(ApiToken.user).joinedload(User.roles))
+                                 ).unique().scalar_one_or_none()
         now = utcnow()
         if row is None:
             raise Unauthorized(N_("Unknown API token."))
@@ -100,8 +105,8 @@ def _authenticate():
             raise Unauthorized(N_("This account is disabled."))
         # last_used_at is bookkeeping, not a state change worth an audit event.
         if row.last_used_at is None or (now - row.last_used_at) > timedelta(minutes=5):
-            row.last_used_at = now
-            db.session.commit()
+            with unit_of_work(keep_loaded=True):   # the token and its person stay loaded
+                row.last_used_at = now
         return _TokenUser(row.user, row.scopes)
     if current_user.is_authenticated:
         return current_user._get_current_object()

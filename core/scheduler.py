@@ -167,7 +167,11 @@ def _due_ids(now, object_type, object_id, limit) -> list[int]:
     if object_id is not None:
         query = query.where(_table.c.object_id == int(object_id))
     ids = list(db.session.execute(query.order_by(_table.c.due_at, _table.c.id).limit(limit)).scalars())
-    db.session.rollback()  # end the read: each deadline then runs in a transaction of its own
+    if ids:
+        # End the read: each deadline then runs in a transaction of its own. With nothing due
+        # (most page views) the session's loaded objects stay as they are: a rollback would
+        # expire them and every one would be read again.
+        db.session.rollback()
     return ids
 
 

@@ -34,8 +34,9 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 import catalog.interface as catalog
 from core import audit
@@ -64,7 +65,7 @@ from procurement.bids.states import (
 )
 from procurement.tendering import policy as tender_policy
 from procurement.tendering.clarifications import tender_link
-from procurement.tendering.models import Tender
+from procurement.tendering.models import Lot, Tender
 from procurement.tendering.states import LOT_ACTIVE
 from procurement.validation import Errors, integer
 
@@ -207,7 +208,7 @@ def _check_product(actor, tender, lot, product_id: int, errors: Errors) -> None:
     city and meeting the lot's requirements."""
     from procurement.tendering.lots import rule_from_dict
 
-    facts = catalog.product_facts(product_id)
+    facts = catalog.product_facts(product_id, tender.city_id)
     if facts is None or facts["supplier_id"] != actor.organisation_id:
         errors.add("product_id", N_("No such product in your firm's catalogue."))
         return
@@ -220,7 +221,7 @@ def _check_product(actor, tender, lot, product_id: int, errors: Errors) -> None:
         errors.add("product_id", N_("This product is not of the lot's category (%(category)s)."),
                    category=category.name if category else lot.category_id)
         return
-    passing = catalog.verdicts(product_id).get(tender.city_id) == catalog.PASS
+    passing = facts["verdict"] == catalog.PASS
     rules = [rule_from_dict(r) for r in (lot.requirements or [])]
     if not passing or (rules and not catalog.meets(rules, facts["offer"])):
         errors.add("product_id", N_("This product does not meet the lot's requirements (its verdict for the city "
@@ -348,15 +349,47 @@ def submit(actor, tender_id, lot_id, data: dict, *, idempotency_key, replaces=No
                           "Reload your bids and try again.")) from None
 
 
+def _tender_and_lot(tender_id, lot_id):
+    """The tender (shared lock, as `_shared_lock`), the lot and the opening public key in one
+    round trip: the bid storm's hot path."""
+    tender_id, lot_number = _as_id(tender_id), _as_id(lot_id)
+    if tender_id is None:
+        raise NotFound(N_("No such tender."))
+    row = db.session.execute(
+        select(Tender, Lot, OpeningKey.public_key)
+        .outerjoin(Lot, and_(Lot.tender_id == Tender.id, Lot.id == (lot_number or 0)))
+        .outerjoin(OpeningKey, OpeningKey.tender_id == Tender.id)
+        .options(lazyload(Tender.city), lazyload(Tender.centre), lazyload(Lot.category))
+        .where(Tender.id == tender_id).with_for_update(read=True, of=Tender)
+        .execution_options(populate_existing=True)).unique().first()
+    if row is None or not tender_policy.is_public(row[0]):
+        raise NotFound(N_("No such tender."))
+    return row
+
+
+def _as_id(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
 def _submit(actor, tender_id, lot_id, data, key, replaces, now) -> Submission:
-    with unit_of_work():
-        tender = _shared_lock(tender_id)
+    # keep_loaded: the answer shows the bid and receipt just written, without reading them back.
+    with unit_of_work(keep_loaded=True):
+        tender, lot, public_key = _tender_and_lot(tender_id, lot_id)
         if not tender_policy.is_verified_supplier(actor):
             raise PermissionDenied(N_("Only people of a verified supplier firm can bid."))
-        same = db.session.execute(select(Bid).where(Bid.supplier_org_id == actor.organisation_id,
-                                                    Bid.idempotency_key == key)).unique().scalar_one_or_none()
+        # One query for what decides replay, the current bid and the next sequence: the firm's
+        # bids on this lot plus the one carrying this request id (locked: the firm's own rows).
+        mine = list(db.session.execute(
+            select(Bid).where(Bid.supplier_org_id == actor.organisation_id,
+                              or_(Bid.idempotency_key == key, Bid.lot_id == (lot.id if lot else -1)))
+            .options(lazyload(Bid.lot)).with_for_update(of=Bid)).scalars())
+        same = next((b for b in mine if b.idempotency_key == key), None)
         if same is not None:
-            if same.tender_id != tender.id or str(same.lot_id) != str(lot_id):
+            if same.tender_id != tender.id or lot is None or same.lot_id != lot.id:
                 raise Conflict(N_("This request id was already used for another bid; send a new one for each "
                                   "submission."))
             first = db.session.execute(select(BidReceipt).where(BidReceipt.bid_id == same.id)
@@ -365,13 +398,11 @@ def _submit(actor, tender_id, lot_id, data, key, replaces, now) -> Submission:
                               notes=[(N_("This request was already received: here is its receipt; nothing new was "
                                          "submitted."), {})])
         _refuse_closed(tender, now)
-        lot = next((x for x in tender.lots if str(x.id) == str(lot_id)), None)
         if lot is None:
             raise NotFound(N_("No such lot in this tender."))
         if lot.status != LOT_ACTIVE:
             raise Conflict(N_("This lot is no longer open for bids (status “%(status)s”)."), status=lot.status)
-        key_row = opening_key(tender.id)
-        if key_row is None:
+        if public_key is None:
             raise Conflict(N_("This tender has no opening key, so bids cannot be sealed; tell the procurement centre."))
 
         errors, notes = Errors(), []
@@ -382,12 +413,10 @@ def _submit(actor, tender_id, lot_id, data, key, replaces, now) -> Submission:
         else:
             contents = _contents(actor, tender, lot, data, errors, notes)
             errors.raise_if_any()
-            envelope = sealing.seal(contents, key_row.public_key)
+            envelope = sealing.seal(contents, public_key)
             del contents
 
-        live = db.session.execute(select(Bid).where(Bid.lot_id == lot.id, Bid.supplier_org_id == actor.organisation_id,
-                                                    Bid.status.in_(LIVE_STATES)).with_for_update(of=Bid)
-                                  ).unique().scalar_one_or_none()
+        live = next((b for b in mine if b.lot_id == lot.id and b.status in LIVE_STATES), None)
         replaces_id = _clean_replaces(replaces)
         if live is not None and replaces_id != live.id:
             if replaces_id is None:
@@ -398,14 +427,9 @@ def _submit(actor, tender_id, lot_id, data, key, replaces, now) -> Submission:
         if live is None and replaces_id is not None:
             raise Conflict(N_("Bid %(old)s is no longer current (replaced or withdrawn): submit a new bid instead."),
                            old=replaces_id)
-        sequence = 1
         if live is not None:
             BID.apply(Bid, live.id, "replace", updated_at=now)
-            sequence = live.sequence + 1
-        else:
-            last = db.session.execute(select(func.max(Bid.sequence)).where(
-                Bid.lot_id == lot.id, Bid.supplier_org_id == actor.organisation_id)).scalar()
-            sequence = (last or 0) + 1
+        sequence = 1 + max((b.sequence for b in mine if b.lot_id == lot.id), default=0)
         bid = Bid(tender_id=tender.id, lot_id=lot.id, supplier_org_id=actor.organisation_id, submitted_by_id=actor.id,
                   sequence=sequence, status=SUBMITTED, sealed_envelope=envelope,
                   envelope_sha256=sealing.sha256_hex(envelope), client_sealed=client_sealed, idempotency_key=key,

@@ -233,6 +233,18 @@ def test_catch_up_runs_only_that_objects_deadlines(kinds):
     assert scheduler.catch_up("mail_messages", mine, now=T0).done == 0
 
 
+def test_catch_up_with_nothing_due_leaves_loaded_objects_alone(kinds):
+    """Most page views find nothing due: they must not expire (and so re-read) what the request
+    already loaded."""
+    kinds("test.send", Calls())
+    row_id = _outbox_row()
+    _arm("test.send", row_id, T0 + SECOND)
+    message = db.session.get(MailMessage, row_id)
+    assert scheduler.catch_up("mail_messages", row_id, now=T0).done == 0
+    assert "id" in message.__dict__, "nothing due: the loaded row was not expired"
+    assert scheduler.catch_up("mail_messages", row_id, now=T0 + SECOND).done == 1
+
+
 def _locked():
     return OperationalError("UPDATE deadlines ...", {}, Exception("database is locked"))
 
