@@ -127,7 +127,7 @@ def prepare(url: str, n_suppliers: int, signing_key: str):
         from core.models import City, Organisation, User, UserRole
         from core.services import unit_of_work
         from core.timeutil import utcnow
-        from procurement.bids import services
+        from procurement.bids import opening_keys
         from procurement.profiles.services import profile_for
         from procurement.tendering.models import Lot, Tender
 
@@ -166,7 +166,7 @@ def prepare(url: str, n_suppliers: int, signing_key: str):
         db.session.add(tender)
         db.session.commit()
         with unit_of_work():
-            key = services.create_opening_key(tender)
+            key = opening_keys.create_opening_key(tender)
         return app, tender.id, tender.lots[0].id, firms, key.public_key
 
 

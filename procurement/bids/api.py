@@ -21,7 +21,7 @@ from core.api import api_auth, json_body
 from core.errors import NotFound
 from core.hashchain import canonical_time
 from core.i18n import N_, translate_message
-from procurement.bids import commitments, keyholders, services
+from procurement.bids import commitments, contents, keyholders, opening_keys, sealed_round, services
 from procurement.bids.states import BID_STATES
 from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ref
 from procurement.tendering import services as tender_services
@@ -78,7 +78,7 @@ OPENAPI.schema("BidInput", {"type": "object", "properties": {
     "total_fen": {"type": "integer", "minimum": 1, "description": "Unit price x the lot's quantity (computed when "
                                                                    "left out). Above the ceiling: accepted sealed, "
                                                                    "rejected at opening"},
-    "documents": {"type": "array", "maxItems": services.MAX_DOCUMENTS, "items": DOCUMENT},
+    "documents": {"type": "array", "maxItems": contents.MAX_DOCUMENTS, "items": DOCUMENT},
     "envelope": {"type": "string", "description": "Instead of the fields above: base64 of an X25519 sealed box "
                                                   "(libsodium crypto_box_seal) to the tender's opening public key, "
                                                   "holding the JSON {tender, lot, supplier_org, product_id, "
@@ -100,7 +100,7 @@ def _responses(description: str, schema: dict, status: str = "200", *, conflict:
 @api_auth(public=True)
 def opening_key(tender_id):
     tender = visible_tender(g.api_user, tender_id)
-    key = services.opening_key(tender.id)
+    key = opening_keys.opening_key(tender.id)
     if key is None:
         raise NotFound(N_("This tender has no opening key (not published)."))
     return jsonify({"tender_id": tender.id, "public_key": key.public_key, "k": key.k, "n": key.n,
@@ -126,7 +126,7 @@ def submit_bid(tender_id, lot_id):
     # No catch_up here: the service compares the deadline with the clock itself, and a storm of
     # bids just before a deadline should not also query the chronograph's table each time.
     result = services.submit(g.api_user, tender_id, lot_id, body, idempotency_key=key, replaces=body.get("replaces"))
-    return jsonify({"bid": bid_json(result.bid), "receipt": services.receipt_json(result.receipt),
+    return jsonify({"bid": bid_json(result.bid), "receipt": sealed_round.receipt_json(result.receipt),
                     "notes": _notes(result.notes)}), (201 if result.created else 200)
 
 
@@ -157,7 +157,7 @@ OPENAPI.spec("/tenders/{tender_id}/bids", "get", {
 @api_auth()
 def get_bid(bid_id):
     bid = services.get_bid(g.api_user, bid_id)
-    return jsonify({"bid": bid_json(bid), "receipts": [services.receipt_json(r) for r in bid.receipts]})
+    return jsonify({"bid": bid_json(bid), "receipts": [sealed_round.receipt_json(r) for r in bid.receipts]})
 
 
 OPENAPI.spec("/bids/{bid_id}", "get", {
@@ -170,7 +170,7 @@ OPENAPI.spec("/bids/{bid_id}", "get", {
 @api_auth()
 def withdraw_bid(bid_id):
     receipt = services.withdraw(g.api_user, bid_id)
-    return jsonify({"receipt": services.receipt_json(receipt)})
+    return jsonify({"receipt": sealed_round.receipt_json(receipt)})
 
 
 OPENAPI.spec("/bids/{bid_id}/withdraw", "post", {
@@ -183,7 +183,7 @@ OPENAPI.spec("/bids/{bid_id}/withdraw", "post", {
 @api_auth()
 def reconfirm_bid(bid_id):
     receipt = services.reconfirm(g.api_user, bid_id)
-    return jsonify({"receipt": services.receipt_json(receipt)})
+    return jsonify({"receipt": sealed_round.receipt_json(receipt)})
 
 
 OPENAPI.spec("/bids/{bid_id}/reconfirm", "post", {
@@ -197,7 +197,7 @@ OPENAPI.spec("/bids/{bid_id}/reconfirm", "post", {
 @api_auth()
 def bid_receipt(bid_id):
     bid = services.get_bid(g.api_user, bid_id)
-    return jsonify({"receipt": services.receipt_json(services.latest_receipt(bid.id))})
+    return jsonify({"receipt": sealed_round.receipt_json(services.latest_receipt(bid.id))})
 
 
 OPENAPI.spec("/bids/{bid_id}/receipt", "get", {
@@ -217,7 +217,7 @@ PROOF = {"type": "object", "required": ["receipt", "merkle_root", "leaf_index", 
 def receipt_proof(bid_id):
     bid = services.get_bid(g.api_user, bid_id)
     tender_services.catch_up(bid.tender_id)
-    return jsonify(services.receipt_proof(g.api_user, bid_id))
+    return jsonify(sealed_round.receipt_proof(g.api_user, bid_id))
 
 
 OPENAPI.spec("/bids/{bid_id}/receipt/proof", "get", {
@@ -238,7 +238,7 @@ SUMMARY = {"type": "object", "required": ["bids", "bidders", "merkle_root"], "pr
 def bid_summary(tender_id):
     tender_services.catch_up(tender_id)
     tender = visible_tender(g.api_user, tender_id)
-    return jsonify(services.bid_summary(g.api_user, tender))
+    return jsonify(sealed_round.bid_summary(g.api_user, tender))
 
 
 OPENAPI.spec("/tenders/{tender_id}/bid-summary", "get", {
@@ -258,7 +258,7 @@ OPENAPI.schema("BidReceiptCheck", {"type": "object", "required": ["receipt"], "p
 @api_auth(public=True)
 def verify_receipt():
     body = json_body()
-    return jsonify(services.verify_receipt(body.get("receipt"), body.get("merkle_root"), body.get("proof")))
+    return jsonify(sealed_round.verify_receipt(body.get("receipt"), body.get("merkle_root"), body.get("proof")))
 
 
 OPENAPI.spec("/bid-receipts/verify", "post", {

@@ -30,7 +30,7 @@ from core.forms import apply_form_errors
 from core.i18n import translate_error, translate_message
 from core.money import MoneyError, format_fen, parse_yuan
 from core.policy import login_required, roles_required
-from procurement.bids import keyholders, policy, services
+from procurement.bids import contents, keyholders, opening_keys, policy, sealed_round, services
 from procurement.bids.forms import (
     BidActionForm,
     BidForm,
@@ -101,7 +101,7 @@ def _documents(form) -> list:
     for storage in form.documents.data or []:
         if not getattr(storage, "filename", ""):
             continue
-        content = storage.read(services.MAX_DOCUMENT_BYTES + 1)
+        content = storage.read(contents.MAX_DOCUMENT_BYTES + 1)
         out.append((storage.filename, content))
     return out
 
@@ -145,7 +145,7 @@ def bid_page(tender_id):
     bids = services.my_bids(current_user, tender)
     return render_template("bids/bid_page.html", tender=tender, rows=_lot_rows(tender, bids, forms),
                            action_form=BidActionForm(), open=policy.can_bid(current_user, tender),
-                           root=services.bid_root(tender), submitted=SUBMITTED,
+                           root=sealed_round.bid_root(tender), submitted=SUBMITTED,
                            needs_reconfirmation=NEEDS_RECONFIRMATION, format_fen=format_fen)
 
 
@@ -191,7 +191,7 @@ def bid_receipt_download(bid_id):
         abort(404)
     receipt_id = request.args.get("receipt", type=int)
     chosen = next((r for r in bid.receipts if r.id == receipt_id), None) or services.latest_receipt(bid.id)
-    return _json_download(services.receipt_json(chosen), f"bid-{bid.id}-receipt-{chosen.id}.json")
+    return _json_download(sealed_round.receipt_json(chosen), f"bid-{bid.id}-receipt-{chosen.id}.json")
 
 
 @bp.get("/bids/<int:bid_id>/proof.json")
@@ -203,7 +203,7 @@ def bid_proof_download(bid_id):
         abort(404)
     scheduler.catch_up(OBJECT_TYPE, bid.tender_id)
     try:
-        proof = services.receipt_proof(current_user, bid.id)
+        proof = sealed_round.receipt_proof(current_user, bid.id)
     except ServiceError as exc:
         flash(translate_error(exc), "warning")
         return redirect(url_for("tendering.bid_page", tender_id=bid.tender_id))
@@ -237,9 +237,9 @@ def bid_section(tender) -> dict:
     """For the public tender page: whether bids are sealed, and after the deadline the count and
     the Merkle root."""
     sealed = policy.bids_sealed_from_view(tender)
-    root = None if sealed else services.bid_root(tender)
-    key = services.opening_key(tender.id)
-    return {"sealed": sealed, "root": root, "bidders": services.bidders_of(root) if root else None,
+    root = None if sealed else sealed_round.bid_root(tender)
+    key = opening_keys.opening_key(tender.id)
+    return {"sealed": sealed, "root": root, "bidders": sealed_round.bidders_of(root) if root else None,
             "key": key, "can_bid": policy.can_bid(current_user, tender)}
 
 

@@ -13,14 +13,14 @@ def register(app) -> None:
     from core import roles as R
     from core.demo import register_seeder
     from core.policy import register_policy
-    from procurement.bids import api, policy, services, views
+    from procurement.bids import api, opening_keys, policy, sealed_round, views
     from procurement.tendering import amendments
     from procurement.tendering import services as tender_services
 
     openapi.register(app, api.OPENAPI)
-    tender_services.on_published(app, services.create_opening_key)
-    tender_services.on_closed(app, services.seal_round)
-    amendments.on_amended(app, services.on_amended)
+    tender_services.on_published(app, opening_keys.create_opening_key)
+    tender_services.on_closed(app, sealed_round.seal_round)
+    amendments.on_amended(app, sealed_round.on_amended)
     for name, func in views.template_globals().items():
         app.add_template_global(func, name)
     for name, func in views.template_filters().items():

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import Organisation
 from core.services import unit_of_work
 from core.timeutil import utcnow
-from procurement.bids import services
+from procurement.bids import opening_keys, services
 from tests.factories import make_user
 from tests.procurement.helpers import World, make_product, make_standard, stock_products
 from tests.procurement.tendering_helpers import (
@@ -36,7 +36,7 @@ def sealed_tender(*, lots: int = 1, deadline: dt.datetime | None = None, city_co
     holders = enrol_key_holders(world)
     tender = make_tender(world, lots=lots, bid_deadline_at=deadline or (utcnow() + dt.timedelta(days=10)))
     with unit_of_work():
-        services.create_opening_key(tender)
+        opening_keys.create_opening_key(tender)
     concrete = products[0]
     supplier = make_user(db.session.get(Organisation, concrete.supplier_id), roles=(R.SUPPLIER,))
     return SimpleNamespace(world=world, tender=tender, lot=tender.lots[0], product=concrete, supplier=supplier,

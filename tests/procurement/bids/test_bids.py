@@ -14,7 +14,7 @@ from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
 from core.services import unit_of_work
 from core.timeutil import utcnow
-from procurement.bids import commitments, keyholders, sealing, services
+from procurement.bids import commitments, keyholders, opening_keys, sealed_round, sealing, services
 from procurement.bids.models import Bid, BidReceipt, BidRoot, KeyShare, OpeningKey
 from procurement.bids.states import (
     NEEDS_RECONFIRMATION,
@@ -109,11 +109,11 @@ def test_a_wrong_passphrase_is_a_clear_error_and_changes_nothing(app):
     ctx = sealed_tender()
     before = db.session.execute(select(KeyShare.sealed_share).order_by(KeyShare.id)).scalars().all()
     with pytest.raises(ValidationError) as exc:
-        services.holder_share(ctx.tender.id, ctx.world.centre, "not the passphrase")
+        opening_keys.holder_share(ctx.tender.id, ctx.world.centre, "not the passphrase")
     assert "Wrong passphrase" in exc.value.message
     assert db.session.execute(select(KeyShare.sealed_share).order_by(KeyShare.id)).scalars().all() == before
     with pytest.raises(PermissionDenied):
-        services.holder_share(ctx.tender.id, ctx.supplier, KEY_PASSPHRASE)
+        opening_keys.holder_share(ctx.tender.id, ctx.supplier, KEY_PASSPHRASE)
 
 
 # ------------------------------------------------------------------ the sealing guarantee
@@ -185,12 +185,12 @@ def test_no_bid_can_be_read_with_the_database_config_and_code_until_k_holders_ac
 
     # 3. One holder (k - 1) cannot open it; two (k) can.
     key_row = db.session.get(OpeningKey, ctx.tender.id)
-    first = services.holder_share(ctx.tender.id, ctx.world.centre, KEY_PASSPHRASE)
+    first = opening_keys.holder_share(ctx.tender.id, ctx.world.centre, KEY_PASSPHRASE)
     with pytest.raises(sealing.SealingError):
         sealing.reconstruct_private_key([first], key_row.public_key)
     with pytest.raises(sealing.SealingError):
         sealing.open_envelope(envelope, sealing.combine_shares([first]))
-    second = services.holder_share(ctx.tender.id, ctx.world.finance, KEY_PASSPHRASE)
+    second = opening_keys.holder_share(ctx.tender.id, ctx.world.finance, KEY_PASSPHRASE)
     opened = sealing.open_envelope(envelope, sealing.reconstruct_private_key([first, second], key_row.public_key))
     assert opened["unit_price_fen"] == 43_210 and opened["product_id"] == ctx.product.id
     assert opened["total_fen"] == 43_210 * 100 and opened["supplier_org"] == ctx.supplier.organisation_id
@@ -203,15 +203,15 @@ def test_a_bid_gets_a_signed_receipt_with_the_hash_and_time(app):
     now = utcnow().replace(microsecond=123456)
     result = bid(ctx, now=now)
     assert result.created and result.bid.status == SUBMITTED and result.notes == []
-    doc = services.receipt_json(result.receipt)
+    doc = sealed_round.receipt_json(result.receipt)
     statement = doc["statement"]
     assert statement["sha256"] == sealing.sha256_hex(result.bid.sealed_envelope)
     assert statement["received_at"].endswith(".123Z") and statement["action"] == "submitted"
     assert statement["bid"] == result.bid.id and statement["lot"] == ctx.lot.id
     assert "unit_price_fen" not in doc["statement_text"] and "product" not in doc["statement_text"]
-    assert services.verify_receipt(doc) == {"signature": True, "included": None}
+    assert sealed_round.verify_receipt(doc) == {"signature": True, "included": None}
     forged = dict(doc, statement_text=doc["statement_text"].replace(statement["sha256"], "0" * 64))
-    assert services.verify_receipt(forged)["signature"] is False
+    assert sealed_round.verify_receipt(forged)["signature"] is False
 
 
 def test_replace_and_withdraw_each_give_a_receipt(app):
@@ -315,7 +315,7 @@ def test_documents_are_sealed_with_the_bid(app):
     result = bid(ctx, data={"documents": [{"name": "sheet.pdf", "content": base64.b64encode(content).decode()}]})
     assert content not in bytes(result.bid.sealed_envelope)
     key_row = db.session.get(OpeningKey, ctx.tender.id)
-    shares = [services.holder_share(ctx.tender.id, u, p) for u, p in ctx.holders]
+    shares = [opening_keys.holder_share(ctx.tender.id, u, p) for u, p in ctx.holders]
     opened = sealing.open_envelope(result.bid.sealed_envelope,
                                    sealing.reconstruct_private_key(shares, key_row.public_key))
     assert opened["documents"][0]["sha256"] == sealing.sha256_hex(content)
@@ -340,7 +340,7 @@ def test_nobody_learns_of_bids_before_the_deadline(app):
     bid(ctx)
     for person in (ctx.world.centre, ctx.world.finance, None):
         with pytest.raises(Conflict):
-            services.bid_summary(person, ctx.tender)
+            sealed_round.bid_summary(person, ctx.tender)
     other, _product = rival(ctx)
     assert services.my_bids(other, ctx.tender) == [] and len(services.my_bids(ctx.supplier, ctx.tender)) == 1
     with pytest.raises(NotFound):
@@ -363,10 +363,10 @@ def test_an_amendment_asks_for_reconfirmation_and_unconfirmed_bids_are_not_opene
     assert reload(theirs.bid).status == NOT_OPENED
     root = db.session.get(BidRoot, ctx.tender.id)
     assert root.leaf_count == 1 and json.loads(root.leaves) == [receipt.id]
-    proof = services.receipt_proof(ctx.supplier, mine.bid.id)
+    proof = sealed_round.receipt_proof(ctx.supplier, mine.bid.id)
     assert commitments.verify_inclusion(proof["receipt"]["statement_text"], proof["proof"], root.root)
     with pytest.raises(Conflict) as exc:
-        services.receipt_proof(other, theirs.bid.id)
+        sealed_round.receipt_proof(other, theirs.bid.id)
     assert "not_opened" in exc.value.message or "not opened" in exc.value.message.lower()
 
 
@@ -382,18 +382,18 @@ def test_at_the_deadline_the_root_covers_the_latest_live_commitments(app):
     close(ctx)
     root = db.session.get(BidRoot, ctx.tender.id)
     assert root.leaf_count == 7
-    summary = services.bid_summary(None, reload(ctx.tender), now=ctx.tender.bid_deadline_at)
+    summary = sealed_round.bid_summary(None, reload(ctx.tender), now=ctx.tender.bid_deadline_at)
     assert summary["bids"] == 7 and summary["bidders"] == 4 and summary["merkle_root"] == root.root
     assert commitments.verify_signature(summary["statement"], summary["signature"], summary["public_key"])
     for result in [replaced] + results[1:2] + results[3:]:
-        proof = services.receipt_proof(result.bid.supplier_org_id and _owner(result, bidders), result.bid.id)
-        assert services.verify_receipt(proof["receipt"], root.root, proof["proof"]) == {"signature": True,
+        proof = sealed_round.receipt_proof(result.bid.supplier_org_id and _owner(result, bidders), result.bid.id)
+        assert sealed_round.verify_receipt(proof["receipt"], root.root, proof["proof"]) == {"signature": True,
                                                                                      "included": True}
     with pytest.raises(Conflict):
-        services.receipt_proof(ctx.supplier, results[0].bid.id)  # replaced: not in the root
+        sealed_round.receipt_proof(ctx.supplier, results[0].bid.id)  # replaced: not in the root
     # Idempotent: closing again changes nothing.
     with unit_of_work():
-        services.seal_round(reload(ctx.tender))
+        sealed_round.seal_round(reload(ctx.tender))
     assert db.session.get(BidRoot, ctx.tender.id).root == root.root
     with pytest.raises(Conflict):
         bid(ctx, replaces=replaced.bid.id)
