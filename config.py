@@ -63,6 +63,12 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # Where the embedded localstripe (started when STRIPE_SECRET_KEY is unset) sends its signed
+    # webhook events: this app's own address as seen from this machine; the web process registers
+    # <this>/payments/stripe/webhook with it at start. Unset: PUBLIC_BASE_URL, else
+    # http://127.0.0.1:<FLASK_RUN_PORT or PORT (as in `PORT=8000 make run`), 5000 by default>.
+    PAYMENTS_WEBHOOK_BASE_URL = (os.environ.get("PAYMENTS_WEBHOOK_BASE_URL") or os.environ.get("PUBLIC_BASE_URL")
+                                 or f"http://127.0.0.1:{os.environ.get('FLASK_RUN_PORT') or os.environ.get('PORT') or 5000}")
 
     REDIS_URL = os.environ.get("REDIS_URL")
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "thread")  # "thread" or "rq"

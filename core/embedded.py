@@ -13,6 +13,10 @@ process that wrote it is alive, uses the same database and its services answer, 
 at them. So `flask search check` in a second shell checks the running `make run` instance's
 engine, and `flask db upgrade` or `flask audit verify` start no server at all.
 
+`register_payments_webhook` asks the embedded localstripe to send its events, signed with the
+app's webhook secret, to the app's webhook URL (the web process does it at start, from the bonds'
+wiring), as Stripe's dashboard does for a real account.
+
 Nothing else in the code base knows these programs exist.
 """
 from __future__ import annotations
@@ -150,6 +154,32 @@ def start(app) -> None:
         write_state(cfg["EMBEDDED_STATE_FILE"], services, database=_fingerprint(cfg))
         if cfg.get("PROCESS_KIND") == "web":
             _exit_cleanly_on_sigterm()
+
+
+WEBHOOK_NAME = "platform"
+
+
+def register_payments_webhook(app, url: str, events=None) -> bool:
+    """Ask the embedded localstripe to send its events to `url` (this app's webhook endpoint),
+    signed with the app's STRIPE_WEBHOOK_SECRET (the one the endpoint verifies), as Stripe's
+    dashboard does for a real account. Only for embedded payments; `events`: the event types to
+    send (None: all). Registering again replaces the URL. Never raises: False (and a warning in
+    the log) when there is nothing to register with or it did not answer."""
+    cfg = app.config
+    base, secret = cfg.get("STRIPE_API_BASE"), cfg.get("STRIPE_WEBHOOK_SECRET")
+    if not (cfg.get("PAYMENTS_EMBEDDED") and base and secret):
+        return False
+    body = json.dumps({"url": url, "secret": secret, "events": list(events) if events is not None else None})
+    request = urllib.request.Request(f"{base}/_config/webhooks/{WEBHOOK_NAME}", data=body.encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            resp.read()
+    except OSError as exc:  # URLError, HTTPError, timeouts
+        log.warning("could not register the payments webhook %s with localstripe at %s: %s", url, base, exc)
+        return False
+    log.info("embedded payments (localstripe) send their events to %s", url)
+    return True
 
 
 def attach(app) -> dict:

@@ -1,6 +1,6 @@
 """JSON API for bid bonds under /api/v1: start a card payment, read a bond (and refresh it from
-the provider), upload a bank guarantee, and the centre's list, verification, refund and
-forfeiture (after the bid deadline)."""
+the provider), upload a bank guarantee, ask for the bond back (no live bid), and the centre's
+list, verification, refund and forfeiture (after the bid deadline)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from core.errors import ValidationError
 from core.hashchain import canonical_time
 from core.i18n import N_
 from procurement.blueprints import ID_SCHEMA, error, json_response, ref
-from procurement.bonds import services
-from procurement.bonds.states import BOND_STATES, FORFEIT_REASONS, METHODS
+from procurement.bonds import refunds, services
+from procurement.bonds.states import BOND_STATES, FORFEIT_REASONS, METHODS, REFUND_CAUSES
 from procurement.tendering.blueprints import api_bp
 
 OPENAPI = openapi.Operations()  # registered by procurement.bonds.wiring
@@ -27,7 +27,8 @@ def bond_json(b, client_secret: str | None = None) -> dict:
            "refund_due_on": b.refund_due_on.isoformat() if b.refund_due_on else None,
            "refund_overdue": b.refund_overdue_at is not None,
            "refunded_at": canonical_time(b.refunded_at), "forfeited_at": canonical_time(b.forfeited_at),
-           "forfeit_reason": b.forfeit_reason}
+           "forfeit_reason": b.forfeit_reason, "refund_pending": b.refund_pending,
+           "refund_requested_at": canonical_time(b.refund_requested_at), "refund_cause": b.refund_cause}
     if client_secret is not None:
         out["client_secret"] = client_secret
     return out
@@ -43,6 +44,10 @@ OPENAPI.schema("Bond", {"type": "object", "required": ["id", "tender_id", "lot_i
     "refund_due_on": {"type": "string", "format": "date", "nullable": True}, "refund_overdue": {"type": "boolean"},
     "refunded_at": NULL_TIME, "forfeited_at": NULL_TIME,
     "forfeit_reason": {"type": "string", "enum": list(FORFEIT_REASONS), "nullable": True},
+    "refund_pending": {"type": "boolean", "description": "An automatic return was asked and is not made yet"},
+    "refund_requested_at": NULL_TIME,
+    "refund_cause": {"type": "string", "enum": list(REFUND_CAUSES), "nullable": True,
+                     "description": "Why the bond is returned automatically"},
     "client_secret": {"type": "string", "description": "For Stripe's Payment Element (card payments only)"}}})
 BOND_BODY = {"type": "object", "required": ["bond"], "properties": {"bond": ref("Bond")}}
 LOT_ID = [{"name": "lot_id", "in": "path", "required": True, "schema": ID_SCHEMA}]
@@ -117,6 +122,20 @@ OPENAPI.spec("/lots/{lot_id}/bond/guarantee", "post", {
     "responses": _responses("The pending bond", conflict="Not open for bids, no bond asked, or a bond already "
                                                          "under way or held",
                             extra={"400": error("No file, or not a PDF, JPEG or PNG file")})})
+
+
+@api_bp.post("/bonds/<int:bond_id>/return")
+@api_auth()
+def api_return_bond(bond_id):
+    return jsonify({"bond": bond_json(refunds.return_bond(g.api_user, bond_id))})
+
+
+OPENAPI.spec("/bonds/{bond_id}/return", "post", {
+    "summary": "The firm asks for its bond back: it has no live bid on the lot (withdrawn, or none). Returned "
+               "automatically at once (refund_pending until done); asking again changes nothing", "tags": TAG,
+    "parameters": BOND_ID,
+    "responses": _responses("The bond", conflict="The firm has a live bid on the lot, or the bond is no longer "
+                                                 "held or waiting")})
 
 
 @api_bp.get("/tenders/<int:tender_id>/bonds")

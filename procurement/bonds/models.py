@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.timeutil import UTCDateTime, utcnow
-from procurement.bonds.states import BOND_STATES, FORFEIT_REASONS, LIVE_STATES, METHODS, PENDING
+from procurement.bonds.states import BOND_STATES, FORFEIT_REASONS, LIVE_STATES, METHODS, PENDING, REFUND_CAUSES
 from procurement.constraints import one_of
 from procurement.tendering import models as _tendering_models  # noqa: F401  (Tender, Lot: relationship targets)
 
@@ -29,6 +29,7 @@ class Bond(db.Model):
         CheckConstraint(one_of("method", METHODS), name="method"),
         CheckConstraint(f"forfeit_reason IS NULL OR {one_of('forfeit_reason', FORFEIT_REASONS)}",
                         name="forfeit_reason"),
+        CheckConstraint(f"refund_cause IS NULL OR {one_of('refund_cause', REFUND_CAUSES)}", name="refund_cause"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         Index("uq_bonds_live_lot_supplier", "lot_id", "supplier_org_id", unique=True,
               sqlite_where=db.text(_LIVE), postgresql_where=db.text(_LIVE)),
@@ -54,6 +55,10 @@ class Bond(db.Model):
     refund_overdue_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # flagged (once)
     refunded_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     refund_id: Mapped[Optional[str]] = mapped_column(String(100))
+    # An automatic return was asked (tender cancelled, bid withdrawn...): the chronograph's
+    # `bonds.refund` job makes it; until then the pages say "refund pending".
+    refund_requested_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    refund_cause: Mapped[Optional[str]] = mapped_column(String(30))
     forfeited_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     forfeit_reason: Mapped[Optional[str]] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -75,7 +80,13 @@ class Bond(db.Model):
                 "payment_intent_id": self.payment_intent_id, "guarantee_document_id": self.guarantee_document_id,
                 "held_at": iso(self.held_at), "refund_due_on": iso(self.refund_due_on),
                 "refunded_at": iso(self.refunded_at), "refund_id": self.refund_id,
+                "refund_requested_at": iso(self.refund_requested_at), "refund_cause": self.refund_cause,
                 "forfeited_at": iso(self.forfeited_at), "forfeit_reason": self.forfeit_reason}
+
+    @property
+    def refund_pending(self) -> bool:
+        """An automatic return was asked and is not made yet."""
+        return self.refund_requested_at is not None and self.status in LIVE_STATES
 
     def __repr__(self):
         return f"<Bond {self.id} lot={self.lot_id} org={self.supplier_org_id} {self.status}>"

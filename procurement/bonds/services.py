@@ -9,7 +9,8 @@ capabilities.
 
 Calls to the payment provider happen inside the use case's transaction, after the bond row is
 locked and its state checked, so a refund is requested once per held bond; a provider error
-rolls everything back.
+rolls everything back. Automatic returns (tender cancelled, bid withdrawn: `refunds`) call the
+provider from a chronograph job instead, never inside the step that asked for them.
 """
 
 from __future__ import annotations
@@ -153,6 +154,9 @@ def _check_can_post(actor, tender, lot, now):
 
 
 def _live_bond_conflict(existing: Bond):
+    if existing.refund_requested_at is not None:
+        return Conflict(N_("Your firm's bid bond for this lot is being returned; post a new one once it has been "
+                           "returned."))
     if existing.status == HELD:
         return Conflict(N_("Your firm's bid bond for this lot is already held."))
     if existing.method == BANK_GUARANTEE:
@@ -276,11 +280,17 @@ def _secure_card(bond, intent, *, at, actor=None) -> str:
 
 
 def _after_held(bond, actor):
+    from procurement.bonds import refunds
+
     if fingerprint_shared(bond):
         audit.record("bonds.shared_card", bond, after={"lot_id": bond.lot_id, "fingerprint": bond.card_fingerprint},
                      actor=actor)
     tender = bond.tender
-    if tender.bid_deadline_at is not None and bond.held_at >= tender.bid_deadline_at:
+    ended = refunds.ended_cause(tender, bond.lot)
+    if ended is not None:
+        # Paid or verified after the tender (or lot) ended: returned at once, automatically.
+        refunds.request_refunds([bond], ended, actor=actor)
+    elif tender.bid_deadline_at is not None and bond.held_at >= tender.bid_deadline_at:
         # Secured too late to count: refunded on the rules' schedule from today.
         schedule_refund(bond, add_working_days(bond.held_at.astimezone(CHINA).date(), _refund_days(tender)))
     notify_organisation(bond.supplier_org_id, "bonds.held",
@@ -446,18 +456,40 @@ def refund(actor, bond_id, *, now=None) -> Bond:
     with unit_of_work():
         bond = lock_bond(bond_id) if actor is None else _settled_bond(actor, bond_id, now)
         BOND.check(bond.status, "refund")
-        refund_id = None
-        if bond.method == CARD:
+        refund_held(bond, actor=actor, now=now)
+    return bond
+
+
+def refund_held(bond, *, actor=None, now=None) -> None:
+    """Return a held bond whose row the caller has locked (no commit): the whole card payment
+    refunded through the provider (one idempotency key per bond, so a repeat after a failure
+    refunds once), a guarantee released; the overdue flag disarmed; the firm told."""
+    now = now or utcnow()
+    refund_id = None
+    if bond.method == CARD:
+        try:
             result = _provider(gateway.refund_payment_intent, bond.payment_intent_id,
                                metadata={"bond_id": bond.id}, idempotency_key=f"bond-{bond.id}-refund")
             refund_id = result["id"]
-        _move(bond, "refund", actor=actor, refunded_at=now, refund_id=refund_id)
-        scheduler.cancel(REFUND_OVERDUE, OBJECT_TYPE, bond.id)
-        notify_organisation(bond.supplier_org_id, "bonds.refunded",
-                            N_("Your bid bond of %(amount)s for lot %(lot)s of tender %(reference)s was returned."),
-                            {"amount": format_fen(bond.amount_fen), "lot": str(bond.lot.number),
-                             "reference": bond.tender.reference}, link=bond_link(bond.id))
-    return bond
+        except PaymentRefused:
+            if not _already_refunded(bond):
+                raise
+            # Refunded by an earlier attempt whose transaction did not commit (and whose
+            # idempotency key has since expired): record it instead of failing for ever.
+    _move(bond, "refund", actor=actor, refunded_at=now, refund_id=refund_id)
+    scheduler.cancel(REFUND_OVERDUE, OBJECT_TYPE, bond.id)
+    notify_organisation(bond.supplier_org_id, "bonds.refunded",
+                        N_("Your bid bond of %(amount)s for lot %(lot)s of tender %(reference)s was returned."),
+                        {"amount": format_fen(bond.amount_fen), "lot": str(bond.lot.number),
+                         "reference": bond.tender.reference}, link=bond_link(bond.id))
+
+
+def _already_refunded(bond) -> bool:
+    intent = _retrieve(bond.payment_intent_id)
+    charge = intent.get("latest_charge")
+    if isinstance(charge, str):
+        charge = _provider(gateway.retrieve_charge, charge)
+    return bool(isinstance(charge, dict) and charge.get("refunded"))
 
 
 def forfeit(actor, bond_id, reason_type, note="", *, now=None) -> Bond:
@@ -470,6 +502,9 @@ def forfeit(actor, bond_id, reason_type, note="", *, now=None) -> Bond:
     with unit_of_work():
         bond = _settled_bond(actor, bond_id, now)
         BOND.check(bond.status, "forfeit")
+        if bond.refund_requested_at is not None:
+            raise Conflict(N_("This bid bond is being returned (%(cause)s) and cannot be forfeited."),
+                           cause=Term(bond.refund_cause))
         _move(bond, "forfeit", actor=actor, forfeited_at=now, forfeit_reason=reason_type, reason=text)
         scheduler.cancel(REFUND_OVERDUE, OBJECT_TYPE, bond.id)
         notify_organisation(bond.supplier_org_id, "bonds.forfeited",
@@ -484,11 +519,15 @@ def forfeit(actor, bond_id, reason_type, note="", *, now=None) -> Bond:
 # ------------------------------------------------------------------ for the bids
 
 def bond_held(lot_id: int, supplier_org_id: int, at: dt.datetime) -> bool:
-    """Was the firm's bond for the lot secured by `at` (the bid deadline)? A card payment counts
-    from the provider's success time, a verified guarantee from its upload."""
+    """Was the firm's bond for the lot secured at `at` (the bid deadline)? A card payment counts
+    from the provider's success time, a verified guarantee from its upload; a bond returned (or
+    whose return the firm asked for) before `at` no longer counts."""
     return db.session.execute(
         select(func.count(Bond.id)).where(Bond.lot_id == lot_id, Bond.supplier_org_id == supplier_org_id,
-                                          Bond.status.in_(SECURED_STATES), Bond.held_at <= at)).scalar() > 0
+                                          Bond.status.in_(SECURED_STATES), Bond.held_at <= at,
+                                          (Bond.refunded_at.is_(None)) | (Bond.refunded_at > at),
+                                          (Bond.refund_requested_at.is_(None)) | (Bond.refund_requested_at > at))
+    ).scalar() > 0
 
 
 def bond_satisfied(lot, supplier_org_id: int, at: dt.datetime) -> bool:

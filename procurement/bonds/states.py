@@ -35,6 +35,16 @@ FORFEIT_REASONS = ("winner_withdrew", "refused_to_sign")
 #: Chronograph kind: a refund not made by its due date is flagged (once).
 REFUND_OVERDUE = "bonds.refund_overdue"
 
+#: Chronograph kind of an automatic return (`procurement.bonds.refunds`): a held bond refunded
+#: (card, through the provider) or released (guarantee), a pending one cancelled. Its own object
+#: type, so that showing a bond page (`catch_up("bonds", id)`) never waits for the provider.
+REFUND_DUE = "bonds.refund"
+REFUND_OBJECT_TYPE = "bond_refunds"
+
+#: Why a bond is returned automatically: the tender or the lot ended without an award, or the
+#: firm has no bid the bond could secure (its bid withdrawn, or none).
+REFUND_CAUSES = ("tender_cancelled", "tender_failed", "lot_cancelled", "lot_failed", "bid_withdrawn", "no_bid")
+
 #: Stripe's test payment methods offered on the embedded (test-mode) payment page.
 TEST_METHODS = ("pm_card_visa", "pm_card_visa_chargeDeclined")
 
@@ -45,4 +55,6 @@ def _l(text):  # extraction marker; the words are translated where the Term is r
 
 
 TERMS = [_l("pending"), _l("held"), _l("refunded"), _l("forfeited"), _l("failed"), _l("cancelled"),
-         _l("winner_withdrew"), _l("refused_to_sign")]
+         _l("winner_withdrew"), _l("refused_to_sign"),
+         _l("tender_cancelled"), _l("tender_failed"), _l("lot_cancelled"), _l("lot_failed"), _l("bid_withdrawn"),
+         _l("no_bid")]

@@ -9,7 +9,10 @@
   Element with the PaymentIntent's client_secret (API `POST /api/v1/lots/{id}/bond/card`) and a
   return URL to `/bonds/<id>`, which asks Stripe how the payment stands (the webhook does the
   same; whichever comes first wins); the page says so when the key is live.
-- `/bonds/<bond_id>`: one bond; the centre's verify/reject/refund/forfeit forms after the deadline.
+- `/bonds/<bond_id>`: one bond; the centre's verify/reject/refund/forfeit forms after the deadline;
+  "refund pending" while an automatic return is under way (and whether the provider is being
+  retried); the firm's "ask for the bond back" when it has no live bid on the lot
+  (`POST /bonds/<bond_id>/return`).
 - `/tenders/<tender_id>/bonds`: the centre's list, after the bid deadline only.
 """
 
@@ -24,7 +27,7 @@ from core.errors import NotFound, ServiceError
 from core.extensions import db
 from core.i18n import translate_error
 from core.policy import login_required
-from procurement.bonds import policy, services
+from procurement.bonds import policy, refunds, services
 from procurement.bonds.states import FORFEIT_REASONS, LIVE_STATES, TEST_METHODS
 from procurement.payments import gateway
 from procurement.tendering.blueprints import bp
@@ -126,7 +129,23 @@ def bond_page(bond_id):
         except ServiceError as exc:
             _flash(exc)
     scheduler.catch_up("bonds", bond.id)
-    return render_template("bonds/bond.html", bond=bond, reasons=FORFEIT_REASONS)
+    refund_job = refunds.refund_job(bond.id) if bond.refund_pending else None
+    return render_template("bonds/bond.html", bond=bond, reasons=FORFEIT_REASONS, refund_job=refund_job,
+                           can_ask_back=refunds.can_ask_back(current_user, bond))
+
+
+@bp.post("/bonds/<int:bond_id>/return")
+@login_required
+def bond_return(bond_id):
+    try:
+        refunds.return_bond(current_user, bond_id)
+    except NotFound:
+        abort(404)
+    except ServiceError as exc:
+        _flash(exc)
+    else:
+        flash(_("Your bond is being returned."), "success")
+    return redirect(url_for("tendering.bond_page", bond_id=bond_id))
 
 
 def _bond_action(bond_id, action):

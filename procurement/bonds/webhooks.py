@@ -10,6 +10,11 @@
    (`BOND.apply`: ``UPDATE ... WHERE status IN (sources)``), so two deliveries racing for one
    intent hold the bond once, a success arriving after a refund changes nothing, and a refund
    arriving before the success moves the pending bond straight to refunded.
+
+With the embedded localstripe (no STRIPE_SECRET_KEY), the web process registers this endpoint
+with it at start (`register_with_embedded_payments`): `PAYMENTS_WEBHOOK_BASE_URL` + the path
+below, signed with the same STRIPE_WEBHOOK_SECRET, so a card payment confirmed on the embedded
+server reaches the app as a signed event, as with a real Stripe account.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from procurement.bonds.models import Bond, StripeEvent
 from procurement.payments import gateway
 from procurement.tendering.blueprints import bp
 
+WEBHOOK_PATH = "/payments/stripe/webhook"
 HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled", "charge.refunded")
 
 
@@ -90,7 +96,19 @@ def process(event) -> str:
     return outcome
 
 
-@bp.post("/payments/stripe/webhook")
+def register_with_embedded_payments(app, base_url: str | None = None) -> bool:
+    """Register `base_url` (default: config PAYMENTS_WEBHOOK_BASE_URL) + `WEBHOOK_PATH` with the
+    embedded localstripe for the events handled here. False when payments are not embedded or it
+    did not answer (logged; the pages still ask the provider how a payment stands)."""
+    from core import embedded
+
+    base = (base_url or app.config.get("PAYMENTS_WEBHOOK_BASE_URL") or "").rstrip("/")
+    if not base:
+        return False
+    return embedded.register_payments_webhook(app, base + WEBHOOK_PATH, events=HANDLED)
+
+
+@bp.post(WEBHOOK_PATH)
 def stripe_webhook():
     payload = request.get_data(cache=False, as_text=False)
     try:

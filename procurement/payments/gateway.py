@@ -114,6 +114,17 @@ def retrieve_payment_intent(payment_intent_id: str):
     return _call(payment_gateway.client.v1.payment_intents.retrieve, payment_intent_id)
 
 
+def cancel_payment_intent(payment_intent_id: str):
+    """Cancel a PaymentIntent that has not succeeded (a bond no longer wanted: nothing is charged).
+    Refused by the provider once the payment succeeded (refund it instead)."""
+    return _call(payment_gateway.client.v1.payment_intents.cancel, payment_intent_id)
+
+
+def retrieve_charge(charge_id: str):
+    """A charge (e.g. a PaymentIntent's latest_charge), to see whether it was refunded."""
+    return _call(payment_gateway.client.v1.charges.retrieve, charge_id)
+
+
 def card_fingerprint(payment_intent) -> str | None:
     """The card fingerprint behind a PaymentIntent (same card, same fingerprint), or None."""
     method = payment_intent.get("payment_method")

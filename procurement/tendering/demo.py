@@ -8,7 +8,10 @@ Everything goes through the real services, so every record, audit event and noti
 a pooling round is opened, the purchasers contribute their bill lines, the centre closes the
 round, builds the tender, sends it to the finance office, which approves it, and publishes it.
 The closed tender was published 25 days ago (its services are given that clock) and the
-chronograph closed it at its deadline. Idempotent: tenders are found by title, projects by name.
+chronograph closed it at its deadline; Nanjing's cancelled tender went the same way and was then
+cancelled (`cancelled_after_close`: its verified bank guarantees show the bonds' automatic
+return). Packages add their own demo steps at publication and at the close (`on_demo_step`).
+Idempotent: tenders are found by title, projects by name.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ QINGDAO_TITLE = "青岛市政府投资项目防水卷材集中带量采购（第
 #: project in procurement, in bill order): every state in Nanjing (the demo logins' city), two
 #: in every other city, so that the seed stays quick.
 SCENARIOS = {
-    "nanjing": ("published", "finance_review", "draft", "closed", "cancelled"),
+    "nanjing": ("published", "finance_review", "draft", "closed", "cancelled_after_close"),
     "hangzhou": ("published", "draft"),
     "shaoxing": ("finance_review", "closed"),
     "huzhou": ("published", "cancelled"),
@@ -59,7 +62,27 @@ SCENARIOS = {
 }
 TITLE = {"published": "{city}{category}集中采购", "finance_review": "{city}{category}集中采购（待财政审核）",
          "draft": "{city}{category}集中采购（草稿）", "closed": "{city}{category}集中采购（已截标）",
-         "cancelled": "{city}{category}集中采购（已终止）"}
+         "cancelled": "{city}{category}集中采购（已终止）", "cancelled_after_close": "{city}{category}集中采购（截标后终止）"}
+#: Scenarios whose tender is published 25 days ago and closed by the chronograph at its deadline.
+PAST = ("closed", "cancelled_after_close")
+STEPS_KEY = "demo_tender_steps"
+
+
+def on_demo_step(app, func) -> None:
+    """Call `func(ctx, tender, scenario, moment, now)` when a demo tender is published (`moment`
+    "published", `now`: the clock its services use) and when tendering closes at its deadline
+    ("closed"), before a cancellation. From a package's `register(app)` (bonds: posted while the
+    tender is open, guarantees verified after the deadline)."""
+    funcs = app.extensions.setdefault(STEPS_KEY, [])
+    if func not in funcs:
+        funcs.append(func)
+
+
+def _steps(ctx, tender, scenario: str, moment: str, now) -> None:
+    from flask import current_app
+
+    for func in current_app.extensions.get(STEPS_KEY, []):
+        func(ctx, tender, scenario, moment, now)
 
 
 def _centre_officer(ctx, city: str):
@@ -151,7 +174,7 @@ def _run(ctx, city: str, centre, finance, rnd, title: str, state: str):
     """Build the tender of `rnd` and take it to `state` through the services."""
     from procurement.tendering import services as tender_svc
 
-    past = state == "closed"
+    past = state in PAST
     now = utcnow() - dt.timedelta(days=25) if past else utcnow()
     deadline = (now + dt.timedelta(days=23)) if past else _in_china(30)
     data = {"title": title, "method": "public_tender", "track": "gpl", "bid_deadline_at": deadline,
@@ -164,9 +187,11 @@ def _run(ctx, city: str, centre, finance, rnd, title: str, state: str):
         return tender
     tender_svc.approve(finance, tender.id, "预算、最高限价与保证金均符合规定，同意发布。", now=now)
     tender_svc.publish(centre, tender.id, now=now)
-    if state == "closed":
+    _steps(ctx, tender, state, "published", now)
+    if past:
         scheduler.catch_up(tender_svc.OBJECT_TYPE, tender.id)
-    elif state == "cancelled":
+        _steps(ctx, tender, state, "closed", utcnow())
+    if state in ("cancelled", "cancelled_after_close"):
         tender_svc.cancel(centre, tender.id, "requirements_changed",
                           "设计单位调整了材料规格，本次采购终止，调整后将重新组织集中采购。")
     return tender

@@ -67,6 +67,7 @@ class _Chronograph:
 CHRONOGRAPH = _Chronograph()
 PUBLISHED_LISTENERS_KEY = "tender_published_listeners"
 CLOSED_LISTENERS_KEY = "tender_closed_listeners"
+CANCELLED_LISTENERS_KEY = "tender_cancelled_listeners"
 
 
 def on_published(app, func) -> None:
@@ -80,6 +81,15 @@ def on_published(app, func) -> None:
 def on_closed(app, func) -> None:
     """Call `func(tender)` inside the close at the bid deadline (bids: the Merkle root)."""
     funcs = app.extensions.setdefault(CLOSED_LISTENERS_KEY, [])
+    if func not in funcs:
+        funcs.append(func)
+
+
+def on_cancelled(app, func) -> None:
+    """Call `func(tender)` inside every cancellation's transaction, after the move (bonds: the
+    held bonds are returned). An exception in `func` refuses the cancellation, so listeners only
+    write rows and arm the chronograph; calls to outside services belong in its jobs."""
+    funcs = app.extensions.setdefault(CANCELLED_LISTENERS_KEY, [])
     if func not in funcs:
         funcs.append(func)
 
@@ -657,5 +667,7 @@ def cancel(actor, tender_id: int, reason_type: str, reason: str | None) -> Tende
             ROUND.apply(PoolingRound, tender.pooling_round_id, "reopen")
         for kind in (DEADLINE_BIDS, DEADLINE_CUTOFF):
             scheduler.cancel(kind, OBJECT_TYPE, tender.id)
+        for listener in _listeners(CANCELLED_LISTENERS_KEY):
+            listener(tender)
         follows.notify_cancelled(tender)
     return tender

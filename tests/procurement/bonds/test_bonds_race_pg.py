@@ -40,3 +40,48 @@ def test_two_success_events_at_once_hold_the_bond_once(app, monkeypatch):
     assert db.session.execute(select(func.count(StripeEvent.id))).scalar() == 2
     assert db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.action == "bonds.hold")).scalar() == 1
     assert db.session.execute(select(func.count(Notification.id)).where(Notification.kind == "bonds.held")).scalar() == 1
+
+
+def test_the_centres_refund_and_the_automatic_return_at_once_refund_once(app, monkeypatch):
+    """After a cancellation, the centre presses "Return the bond" while the chronograph's job
+    returns it: one refund at the provider, one `bonds.refund` event, the other finds it done."""
+    from core import scheduler
+    from procurement.payments import gateway
+    from procurement.tendering import services as tender_services
+
+    make_standard()
+    w = World()
+    tender = make_tender(w)
+    s = supplier()
+    bond, _ = services.start_card_payment(s, tender.lots[0].id)
+    services.pay_with_test_method(s, bond.id)
+    tender_services.cancel(w.centre, tender.id, "budget_withdrawn", "The budget was withdrawn this year.")
+    calls = []
+    real_refund = gateway.refund_payment_intent
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real_refund(*args, **kwargs)
+
+    monkeypatch.setattr(gateway, "refund_payment_intent", counting)
+    results = {}
+
+    centre_id = w.centre.id
+
+    def by_centre():
+        from core.models import User
+
+        services.refund(db.session.get(User, centre_id), bond.id)
+
+    def by_job():
+        results["job"] = scheduler.run_due()
+
+    outcomes = race(app, monkeypatch, [by_centre, by_job], lock=(services, "lock_bond"))
+    from core.errors import Conflict
+
+    assert "ok" in outcomes and all(o == "ok" or isinstance(o, Conflict) for o in outcomes), outcomes
+    db.session.expire_all()
+    assert db.session.get(Bond, bond.id).status == "refunded"
+    assert len(calls) == 1
+    assert db.session.execute(select(func.count(AuditEvent.id)).where(AuditEvent.action == "bonds.refund")).scalar() == 1
+    assert db.session.execute(select(func.count(Notification.id)).where(Notification.kind == "bonds.refunded")).scalar() == 1

@@ -43,7 +43,14 @@ def test_demo_tenders(app):
     for project in db.session.execute(select(Project).where(Project.id.in_(projects))).scalars():
         assert verify_project(project).ok
 
+    # the demo's bid bonds (seeded with the tenders; the suite's localstripe answers)
+    from tests.procurement.bonds.demo_checks import check_demo_bonds, demo_bonds
+    check_demo_bonds(card_expected=True)
+    bonds = demo_bonds()
+
     tenders, lots = (db.session.execute(select(func.count(m.id))).scalar() for m in (Tender, Lot))
     _seed(app)
     assert (db.session.execute(select(func.count(Tender.id))).scalar(),
             db.session.execute(select(func.count(Lot.id))).scalar()) == (tenders, lots)
+    db.session.expire_all()
+    assert demo_bonds() == bonds
