@@ -45,6 +45,7 @@ from core.i18n import N_
 from core.notifications import notify_organisation
 from core.services import unit_of_work
 from core.timeutil import china_time, utcnow
+from core.validation import Errors, integer
 from procurement.bids import commitments, keyholders, policy, sealing
 from procurement.bids.models import (
     Bid,
@@ -66,7 +67,6 @@ from procurement.tendering import policy as tender_policy
 from procurement.tendering.clarifications import tender_link
 from procurement.tendering.models import Tender
 from procurement.tendering.states import LOT_ACTIVE
-from procurement.validation import Errors, integer
 
 MAX_DOCUMENTS = 5
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
