@@ -16,6 +16,7 @@ def register(app):
     `catalog.search.register`.)"""
     from flask_babel import lazy_gettext as _l
 
+    from core import labels as core_labels
     from core import nav, openapi, worklists
     from core import roles as R
     from core.demo import register_seeder
@@ -46,7 +47,7 @@ def register(app):
                        ("reinstate_product", policy.can_reinstate_product),
                        ("edit_categories", policy.can_edit_categories)):
         register_policy(app, name, rule)
-    app.jinja_env.filters["catalog_label"] = labels.label
+    core_labels.register(app, labels.GROUPS)
     worklists.register(app, products_waiting)
 
     register_seeder(app, "standards", standards_seed.demo_seeder, order=10)

@@ -224,10 +224,15 @@ def evaluate(rules: Sequence[Rule], values: Iterable[Value] | Mapping[str, Value
     """
     by_key: dict[str, Value] = dict(values) if isinstance(values, Mapping) else {v.key: v for v in values}
     results = tuple(evaluate_rule(rule, by_key.get(rule.key)) for rule in rules)
-    if any(r.status == FAIL for r in results):
-        verdict = FAIL
-    elif any(r.status == MISSING for r in results):
-        verdict = INCOMPLETE
-    else:
-        verdict = PASS
-    return Evaluation(verdict=verdict, results=results, version_id=version_id)
+    return Evaluation(verdict=overall(r.status for r in results), results=results, version_id=version_id)
+
+
+def overall(statuses: Iterable[str]) -> str:
+    """The overall verdict from per-rule statuses: ``fail`` if any indicator fails, otherwise
+    ``incomplete`` if any is missing, otherwise ``pass`` (no rules: a vacuous pass)."""
+    statuses = set(statuses)
+    if FAIL in statuses:
+        return FAIL
+    if MISSING in statuses:
+        return INCOMPLETE
+    return PASS

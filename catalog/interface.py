@@ -207,8 +207,9 @@ def describe_limit(rule: Rule) -> str:
 
 def label(value, group: str) -> str:
     """The translated name of a catalog code word: `group` is ``kind`` (rule kinds: green,
-    quality), ``requirement`` (mandatory, optional), ``climate_zone``, ``scope`` or ``document``."""
-    from catalog.labels import label as _label
+    quality), ``requirement`` (mandatory, optional), ``climate_zone``, ``scope`` or ``evidence``
+    (the one label registry, `core.labels`, which `catalog.register` fills)."""
+    from core.labels import label as _label
 
     return _label(value, group)
 

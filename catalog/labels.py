@@ -1,8 +1,8 @@
 """Translated names of the catalog's code words: rule kinds and scopes, climate zones, version
-statuses, document kinds (product and certificate statuses are `core.i18n.TERMS`).
+statuses, evidence (product document) kinds (product and certificate statuses are `core.i18n.TERMS`).
 
-Templates use the `catalog_label` filter (`{{ rule.kind|catalog_label('kind') }}`), registered
-by `catalog.register`; other packages ask `catalog.interface.label`.
+`catalog.register` adds `GROUPS` to the one label registry (`core.labels`): templates use the
+`label` filter (`{{ rule.kind|label('kind') }}`); other packages ask `catalog.interface.label`.
 """
 from __future__ import annotations
 
@@ -22,10 +22,4 @@ DOCUMENT_KINDS = {"certificate": _l("certificate"), "test_report": _l("test repo
 REQUIREMENTS = {"mandatory": _l("mandatory"), "optional": _l("optional")}
 
 GROUPS = {"kind": KINDS, "scope": SCOPES, "climate_zone": CLIMATE_ZONES, "version": VERSION_STATUSES,
-          "document": DOCUMENT_KINDS, "requirement": REQUIREMENTS}
-
-
-def label(value, group: str) -> str:
-    """The translated name of `value` in `group` (the code itself when it has none)."""
-    found = GROUPS[group].get(value)
-    return str(found) if found is not None else ("" if value is None else str(value))
+          "evidence": DOCUMENT_KINDS, "requirement": REQUIREMENTS}

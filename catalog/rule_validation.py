@@ -11,6 +11,7 @@ import re
 
 from core.i18n import N_
 from core.models import CLIMATE_ZONES
+from core.validation import InputError
 
 from catalog import units as _units
 from catalog.rules import COMPARISONS, KINDS, NUMERIC_COMPARISONS, Rule, as_bool, is_number, norm_grade
@@ -20,16 +21,8 @@ RULE_FIELDS = ("key", "name_en", "name_zh", "unit", "kind", "comparison", "limit
                "confidence", "source")
 
 
-class RuleError(ValueError):
+class RuleError(InputError):
     """A rule definition is inconsistent; `template`/`params` are the translatable message."""
-
-    def __init__(self, template: str, **params):
-        self.template, self.params = template, params
-        super().__init__(template % {k: str(v) for k, v in params.items()} if params else template)
-
-    def message(self):
-        """As a field message: the template, or (template, params)."""
-        return (self.template, self.params) if self.params else self.template
 
 
 def rule_from_data(data: dict) -> Rule:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from core.i18n import N_, Term
+from core.validation import InputError
 
 __all__ = [
     "UnitError",
@@ -31,13 +32,9 @@ __all__ = [
 ]
 
 
-class UnitError(ValueError):
+class UnitError(InputError):
     """Base class of unit problems: a translatable message (`template`, `params`); ``str(err)``
     is the English text."""
-
-    def __init__(self, template: str, **params):
-        self.template, self.params = template, params
-        super().__init__(template % {k: str(v) for k, v in params.items()} if params else template)
 
 
 class UnknownUnit(UnitError):

@@ -12,7 +12,8 @@ def register(app) -> None:
 
     from core import account_views  # noqa: F401  (routes on core.views.bp)
     from core import documents, models  # noqa: F401  (core's tables, whatever else is wired)
-    from core import audit, checkpoint_views, health, mail, nav, openapi, policy, roles, scheduler, web, workdays, worklists
+    from core import (audit, checkpoint_views, health, labels, mail, nav, openapi, policy, roles, scheduler, web,
+                      workdays, worklists)
     from core.api import OPENAPI
     from core.api import bp as api_bp
     from core.api import init_api
@@ -37,6 +38,7 @@ def register(app) -> None:
     nav.add(app, "core.people_page", _l("People"), roles=(roles.ORG_ADMIN,), order=90)
     nav.add(app, "core.mail_outbox", _l("Mail"), roles=(roles.PLATFORM_ADMIN,), order=92)
     web.install(app)
+    labels.install(app)
     audit.install()
     checkpoint_views.register(app)  # public signed checkpoints: /integrity/checkpoints/...
     mail.install()

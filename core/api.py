@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 

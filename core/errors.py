@@ -55,3 +55,18 @@ class Conflict(ServiceError):
 class Unauthorized(ServiceError):
     status = 401
     code = "unauthorized"
+
+
+class PaymentRefused(ServiceError):
+    """The payment provider refused the request (a declined card): HTTP 402."""
+
+    status = 402
+    code = "payment_refused"
+
+
+class Unavailable(ServiceError):
+    """A service the platform depends on (the payment provider) cannot be reached now: HTTP 503,
+    try again later."""
+
+    status = 503
+    code = "unavailable"

@@ -4,18 +4,14 @@ import re
 from decimal import Decimal, InvalidOperation, ROUND_HALF_UP
 
 from core.i18n import N_
+from core.validation import InputError
 
 MAX_FEN = 10**15  # CNY 10 trillion: above any amount the platform handles
 _AMOUNT = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 
 
-class MoneyError(ValueError):
+class MoneyError(InputError):
     """A bad amount. `template` and `params` are the translatable message; str() is English."""
-
-    def __init__(self, template: str, **params):
-        self.template = template
-        self.params = params
-        super().__init__(template % params if params else template)
 
 
 def parse_yuan(text, *, allow_zero: bool = True, maximum: int = MAX_FEN) -> int:

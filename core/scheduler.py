@@ -59,6 +59,16 @@ TICK_LOCK_KEY = "chronograph:tick"
 _table = Deadline.__table__
 
 
+class SchedulerMisuse(ValueError):
+    """A wiring or calling mistake (a programmer error, found by tests, never shown to a user):
+    its message is a plain English constant, not a translatable one, and `given` keeps the
+    value that was refused for the log and the debugger."""
+
+    def __init__(self, message: str, given=None):
+        super().__init__(message)
+        self.given = given
+
+
 @dataclass
 class RunCounts:
     """What one `run_due` did: deadlines run (`done`), handler failures (`failed`), due rows
@@ -78,13 +88,14 @@ class RunCounts:
 def register_handler(app, kind: str, func) -> None:
     """Run `func(object_id, due_at)` when a deadline of `kind` falls due (from `register(app)`).
 
-    One handler per kind; registering another function for a kind already taken is a ValueError.
+    One handler per kind; registering another function for a kind already taken is a
+    `SchedulerMisuse` (a ValueError), as is a kind longer than its column.
     """
     if not kind or len(kind) > _table.c.kind.type.length:
-        raise ValueError(f"a deadline kind is 1 to {_table.c.kind.type.length} characters: {kind!r}")
+        raise SchedulerMisuse("a deadline kind must be non-empty and fit the column Deadline.kind", kind)
     handlers = app.extensions.setdefault(EXTENSION_KEY, {})
     if handlers.get(kind, func) is not func:
-        raise ValueError(f"deadline kind {kind!r} already has a handler: {handlers[kind]!r}")
+        raise SchedulerMisuse("this deadline kind already has another handler", kind)
     handlers[kind] = func
 
 
@@ -101,7 +112,7 @@ def _insert_for(dialect: str):
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the platform runs on PostgreSQL and SQLite only
-        raise NotImplementedError(f"schedule() has no upsert for {dialect}")
+        raise NotImplementedError("schedule() has an upsert for PostgreSQL and SQLite only")
     return insert
 
 
@@ -110,11 +121,11 @@ def schedule(kind: str, object_type: str, object_id: int, due_at: datetime) -> N
     already done or cancelled; attempts and error cleared). No commit: call it inside the use case
     whose change sets the deadline. `due_at` is an aware datetime; `kind` must have a handler."""
     if not isinstance(due_at, datetime) or due_at.tzinfo is None:
-        raise ValueError(f"schedule() needs an aware datetime, not {due_at!r}")
+        raise SchedulerMisuse("schedule() needs an aware datetime", due_at)
     if kind not in handlers():
-        raise ValueError(f"no handler is registered for deadline kind {kind!r}")
+        raise SchedulerMisuse("no handler is registered for this deadline kind", kind)
     if not object_type or len(object_type) > _table.c.object_type.type.length:
-        raise ValueError(f"object_type is 1 to {_table.c.object_type.type.length} characters: {object_type!r}")
+        raise SchedulerMisuse("an object type must be non-empty and fit the column Deadline.object_type", object_type)
     insert = _insert_for(db.session.get_bind().dialect.name)
     armed = {"due_at": due_at, "status": "pending", "attempts": 0, "last_error": None, "done_at": None}
     stmt = insert(_table).values(kind=kind, object_type=object_type, object_id=int(object_id),
@@ -222,7 +233,7 @@ def _run_one(deadline_id: int, now: datetime, registry: dict) -> str:
     try:
         func = registry.get(claimed.kind)
         if func is None:
-            raise LookupError(f"no handler is registered for deadline kind {claimed.kind!r}")
+            raise LookupError("no handler is registered for this deadline kind")  # the row names the kind
         func(claimed.object_id, claimed.due_at)
         db.session.commit()
     except Exception as exc:
@@ -246,7 +257,7 @@ def run_due(now: datetime | None = None, *, object_type: str | None = None, obje
     """
     now = now or utcnow()
     if now.tzinfo is None:
-        raise ValueError("run_due() needs an aware datetime")
+        raise SchedulerMisuse("run_due() needs an aware datetime", now)
     if db.session.new or db.session.dirty or db.session.deleted:
         raise RuntimeError("run_due()/catch_up() with unsaved changes in the session: commit or roll back first")
     registry = handlers()

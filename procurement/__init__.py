@@ -14,6 +14,7 @@ def register(app):
     from flask_babel import lazy_gettext as _l
 
     from core import health, nav, openapi, worklists
+    from core import labels as core_labels
     from core.demo import register_seeder
     from core.policy import register_policy
     from procurement import blueprints, demo, labels, models  # noqa: F401  (models: every table mapped)
@@ -53,7 +54,8 @@ def register(app):
     for provider in project_worklists.PROVIDERS:
         worklists.register(app, provider)
 
-    for name, func in {"label": labels.label, "qty": format_quantity, "pct_bp": format_bp,
+    core_labels.register(app, labels.GROUPS)
+    for name, func in {"qty": format_quantity, "pct_bp": format_bp,
                        "check_title": labels.check_title, "check_message": labels.check_message,
                        "limit_text": limit_text, "rule_name": localised_name,
                        "chain_problem": chain_problem, "category_name": category_name,

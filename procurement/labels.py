@@ -1,6 +1,8 @@
 """Readable, translatable labels for the codes stored on projects (stages, kinds, statuses, units).
 
-Templates use the ``label`` filter: ``{{ project.stage|label('stage') }}``; unknown codes show as is.
+`procurement.register` adds `GROUPS` to the one label registry (`core.labels`): templates use the
+``label`` filter, ``{{ project.stage|label('stage') }}``, code `core.labels.label`; unknown codes
+show as is.
 `TERMS` are the code words messages carry as `core.i18n.Term` parameters (stage names inside a
 sentence), translated when the message is shown.
 """
@@ -8,6 +10,7 @@ sentence), translated when the message is shown.
 from flask_babel import lazy_gettext as _l
 
 from core.i18n import render_payload, translate_message
+from core.labels import label
 from procurement.quantities import UNIT_NAMES
 
 STAGES = {
@@ -95,12 +98,6 @@ def plural(n: int, one: str, other: str) -> str:
     English forms. Mark both with N_(); each is translated on its own (Chinese has one form).
     Templates and views use ngettext directly."""
     return one if n == 1 else other
-
-
-def label(value, group: str) -> str:
-    """The translated label of ``value`` in ``group`` (the code itself when unknown)."""
-    found = GROUPS[group].get(value)
-    return str(found) if found is not None else ("" if value is None else str(value))
 
 
 def check_title(name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from core.i18n import N_, Message
+from core.validation import InputError
 
 #: canonical purchase unit -> accepted spellings (compared after lower-casing and trimming)
 PURCHASE_UNITS: dict[str, tuple[str, ...]] = {
@@ -40,13 +41,8 @@ MAX_UNIT_PRICE_FEN = 10_000_000_000         # CNY 100 million per unit
 MAX_FLOOR_AREA_M2 = 2_000_000               # larger than any single public building
 
 
-class QuantityError(ValueError):
+class QuantityError(InputError):
     """A bad unit, quantity, area or percentage; `template` % `params` is the English text."""
-
-    def __init__(self, template: str, **params):
-        self.template = template
-        self.params = params
-        super().__init__(template % params if params else template)
 
 
 def _decimal(text, not_a_number: str) -> Decimal:

@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 import catalog.interface as catalog
+from core.labels import label
 from core.money import format_fen
-from procurement import labels
 from procurement import standards as std
 from procurement.pooling.timeline import KINDS as POOLING_KINDS
 from procurement.quantities import format_bp, format_quantity
@@ -55,7 +55,7 @@ def _money(fen) -> str:
 
 def _quantity(milli, unit=None) -> str:
     text = format_quantity(milli) if isinstance(milli, int) else str(milli)
-    return f"{text} {labels.label(unit, 'unit')}" if unit else text
+    return f"{text} {label(unit, 'unit')}" if unit else text
 
 
 def _area(m2) -> str:
@@ -63,7 +63,7 @@ def _area(m2) -> str:
 
 
 def _people(people) -> str:
-    return "; ".join(f"{labels.label(p.get('role'), 'person')}: {p.get('name', '')}" for p in people or []) or "—"
+    return "; ".join(f"{label(p.get('role'), 'person')}: {p.get('name', '')}" for p in people or []) or "—"
 
 
 def _tightenings(record, category, limits) -> str:
@@ -105,7 +105,7 @@ def _field_value(record, field: str, value, *, unit=None, category=None) -> str:
     if field.endswith("_fen"):
         return _money(value)
     if field == "unit":
-        return labels.label(value, "unit")
+        return label(value, "unit")
     if field == "category_id":
         return category_name(value)
     if field == "green_required":
@@ -115,13 +115,13 @@ def _field_value(record, field: str, value, *, unit=None, category=None) -> str:
     if field == "floor_area_m2":
         return _area(value)
     if field == "green_star_target":
-        return labels.label(value, "star")
+        return label(value, "star")
     if field == "building_type":
-        return labels.label(value, "building")
+        return label(value, "building")
     if field == "people":
         return _people(value)
     if field == "stage":
-        return labels.label(value, "stage")
+        return label(value, "stage")
     return str(value)
 
 
@@ -136,7 +136,7 @@ def _changes(record, changes: dict, *, unit=None, category=None) -> list[str]:
         else:
             old_unit = new_unit = unit
         old_category = (changes.get("category_id") or {}).get("from", category)
-        out.append(_("%(field)s: %(old)s → %(new)s", field=labels.label(field, "field"),
+        out.append(_("%(field)s: %(old)s → %(new)s", field=label(field, "field"),
                      old=_field_value(record, field, before, unit=old_unit, category=old_category),
                      new=_field_value(record, field, after, unit=new_unit, category=category)))
     return out
@@ -168,9 +168,9 @@ def _registered(record, p):
         out.append(_("Demand standard: %(title)s (edition %(edition)s, version %(version)s)", title=title,
                      edition=standard.get("edition", ""), version=standard.get("version", "")))
     if project:
-        out.append(" · ".join([labels.label(project.get("building_type"), "building"),
+        out.append(" · ".join([label(project.get("building_type"), "building"),
                                _area(project.get("floor_area_m2")),
-                               labels.label(project.get("green_star_target"), "star")]))
+                               label(project.get("green_star_target"), "star")]))
     return out
 
 
@@ -186,7 +186,7 @@ def _budget_submitted(record, p):
     sources = budget.get("funding_sources") or []
     if sources:
         out.append(_("Funding: %(sources)s", sources="; ".join(
-            f"{labels.label(s.get('kind'), 'funding')} {_money(s.get('amount_fen'))}"
+            f"{label(s.get('kind'), 'funding')} {_money(s.get('amount_fen'))}"
             + (f" ({s['description']})" if s.get("description") else "") for s in sources)))
     return out
 
@@ -199,9 +199,9 @@ def _budget_reviewed(record, p):
 
 
 def _moved(record, p):
-    out = [_("%(from)s → %(to)s (%(kind)s)", **{"from": labels.label(p.get("from"), "stage"),
-                                                "to": labels.label(p.get("to"), "stage"),
-                                                "kind": labels.label(p.get("kind"), "transition")})]
+    out = [_("%(from)s → %(to)s (%(kind)s)", **{"from": label(p.get("from"), "stage"),
+                                                "to": label(p.get("to"), "stage"),
+                                                "kind": label(p.get("kind"), "transition")})]
     if p.get("reason"):
         out.append(_("Reason: %(reason)s", reason=p["reason"]))
     checks = p.get("checks") or []
@@ -237,7 +237,7 @@ def _imported(record, p):
 def _document(record, p):
     file = p.get("file") or {}
     return [_("%(title)s (%(kind)s): file %(name)s, %(size)s", title=p.get("title", ""),
-              kind=labels.label(p.get("kind"), "document"), name=file.get("name", ""),
+              kind=label(p.get("kind"), "document"), name=file.get("name", ""),
               size=_file_size(file.get("size")))]
 
 

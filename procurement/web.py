@@ -16,7 +16,7 @@ from catalog.interface import all_categories, describe_limit
 from core.errors import ServiceError
 from core.i18n import translate_error
 from core.i18n import show_message as message_text  # the one implementation lives in core
-from procurement import labels
+from core.labels import label
 from procurement.projects.services import get_project
 
 _ROW_COLUMN = re.compile(r"^row (\d+), column (.+)$")
@@ -44,7 +44,7 @@ def where_text(key: str) -> str:
         return _("row %(row)s", row=m.group(1))
     if key == "file":
         return _("file")
-    return labels.label(key, "field")
+    return label(key, "field")
 
 
 def flash_error(exc: ServiceError, *, with_fields: bool = True, limit: int = 50) -> None:

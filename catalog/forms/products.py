@@ -23,11 +23,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from catalog.services.product_validation import MAX_DATE, MIN_DATE
+from core.validation import FIRST_DATE, LAST_DATE
 
 EXTRA_INDICATOR_ROWS = 3
 #: The date range the service accepts, also given to the browser's date picker.
-DATE_BOUNDS = {"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()}
+DATE_BOUNDS = {"min": FIRST_DATE.isoformat(), "max": LAST_DATE.isoformat()}
 
 
 class IndicatorRowForm(Form):

@@ -2,6 +2,7 @@
 
 Every parser takes raw values (strings from CSV/forms or typed JSON values) and either
 returns a clean value or records a message in `errors[field]`. No database access here.
+The generic field validators (text, whole numbers, dates and their bounds) are `core.validation`'s.
 """
 from __future__ import annotations
 
@@ -9,62 +10,28 @@ import datetime as dt
 import math
 import re
 
+from core import validation
 from core.i18n import N_
 from core.money import MoneyError, parse_yuan
-from core.timeutil import parse_date, today_cn
+from core.timeutil import today_cn
+from core.validation import REQUIRED, InputError, blank, date, integer, message_of, whole_number
 
 from catalog.product_states import CERTIFICATE_STATUSES
 
 MAX_PRICE_FEN = 10**15
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters other than tab/newline
 _TRUE = {"true", "yes", "1", "y", "是"}
 _FALSE = {"false", "no", "0", "n", "否"}
 
-#: Dates of certificates, test reports and carbon declarations must fall in this range: a far
-#: future date (9999-12-31) is a typo, and it breaks date arithmetic downstream (search, expiry).
-MIN_DATE = dt.date(2000, 1, 1)
-MAX_DATE = dt.date(2100, 12, 31)
-
-REQUIRED = N_("This field is required.")
 NOT_WHOLE_FEN = N_("Must be a whole number of fen.")
 NOT_FINITE = N_("Must be a finite number.")
 
 
-class ValueProblem(ValueError):
-    """A declared value that cannot be used; `template`/`params` are the translatable message."""
-
-    def __init__(self, template: str, **params):
-        self.template, self.params = template, params
-        super().__init__(template % params if params else template)
-
-    def message(self):
-        return (self.template, self.params) if self.params else self.template
-
-
-def blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def text(data: dict, key: str, errors: dict, *, max_len: int, required: bool = False, field: str | None = None):
-    """Stripped string, or None when absent/blank (an error when required)."""
-    field = field or key
-    value = data.get(key)
-    if blank(value):
-        if required:
-            errors[field] = REQUIRED
-        return None
-    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        errors[field] = N_("Must be text.")
-        return None
-    value = str(value).strip()
-    if len(value) > max_len:
-        errors[field] = (N_("At most %(max)s characters."), {"max": max_len})
-        return None
-    if _CONTROL.search(value):
-        errors[field] = N_("Contains control characters.")
-        return None
-    return value
+def text(data: dict, key: str, errors: dict, *, max_len: int, required: bool = False):
+    """Trimmed text (`core.validation.text`); a number (a spreadsheet cell) counts as its text.
+    None when absent, blank or refused."""
+    value = validation.text(data, key, errors, max_len=max_len, required=required, default=None, numbers=True)
+    return None if key in errors else value
 
 
 def price_fen(data: dict, errors: dict):
@@ -73,18 +40,8 @@ def price_fen(data: dict, errors: dict):
     Returns (field_name, value) or (None, None) when neither is given.
     """
     if not blank(data.get("list_price_fen")):
-        raw = data["list_price_fen"]
-        if isinstance(raw, bool):
-            errors["list_price_fen"] = NOT_WHOLE_FEN
-            return "list_price_fen", None
-        if isinstance(raw, float):
-            if not raw.is_integer():
-                errors["list_price_fen"] = NOT_WHOLE_FEN
-                return "list_price_fen", None
-            raw = int(raw)
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
+        value = whole_number(data["list_price_fen"])
+        if value is None:
             errors["list_price_fen"] = NOT_WHOLE_FEN
             return "list_price_fen", None
         return "list_price_fen", _check_price("list_price_fen", value, errors)
@@ -96,7 +53,7 @@ def price_fen(data: dict, errors: dict):
         try:
             fen = parse_yuan(raw, maximum=MAX_PRICE_FEN - 1)
         except MoneyError as exc:
-            errors["list_price"] = (exc.template, exc.params) if exc.params else exc.template
+            errors["list_price"] = message_of(exc)
             return "list_price", None
         return "list_price", fen
     return None, None
@@ -135,48 +92,6 @@ def number(raw, field: str, errors: dict, *, minimum=None, required=True):
     return value
 
 
-def integer(raw, field: str, errors: dict, *, lo=None, hi=None, required=True):
-    if blank(raw):
-        if required:
-            errors[field] = REQUIRED
-        return None
-    try:
-        if isinstance(raw, bool):
-            raise ValueError
-        if isinstance(raw, float):
-            if not raw.is_integer():
-                raise ValueError
-            value = int(raw)
-        else:
-            value = int(str(raw).strip())
-    except ValueError:
-        errors[field] = N_("Must be a whole number.")
-        return None
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        errors[field] = (N_("Must be between %(lo)s and %(hi)s."), {"lo": lo, "hi": hi})
-        return None
-    return value
-
-
-def date(raw, field: str, errors: dict, *, required=True, lo: dt.date = MIN_DATE, hi: dt.date = MAX_DATE):
-    """A date from a `date`, a datetime or an ISO `YYYY-MM-DD` string (also `YYYY/MM/DD`),
-    between `lo` and `hi`."""
-    if blank(raw):
-        if required:
-            errors[field] = REQUIRED
-        return None
-    try:
-        value = parse_date(raw)
-    except (TypeError, ValueError, OverflowError):
-        errors[field] = N_("Must be a date written YYYY-MM-DD.")
-        return None
-    if not lo <= value <= hi:
-        errors[field] = (N_("Must be a date between %(first)s and %(last)s."),
-                         {"first": lo.isoformat(), "last": hi.isoformat()})
-        return None
-    return value
-
-
 def indicator_value(raw):
     """Split a declared value into (value_num, value_text): numbers numeric, the rest text.
 
@@ -185,10 +100,10 @@ def indicator_value(raw):
     if isinstance(raw, bool):
         return None, "true" if raw else "false"
     if isinstance(raw, (list, tuple, dict, set)):
-        raise ValueProblem(N_("Give one number, word or yes/no."))
+        raise InputError(N_("Give one number, word or yes/no."))
     if isinstance(raw, (int, float)):
         if not math.isfinite(float(raw)):
-            raise ValueProblem(NOT_FINITE)
+            raise InputError(NOT_FINITE)
         return float(raw), None
     value = str(raw).strip()
     try:
@@ -200,10 +115,10 @@ def indicator_value(raw):
         if low in _FALSE:
             return None, "false"
         if len(value) > 200:
-            raise ValueProblem(N_("At most %(max)s characters."), max=200) from None
+            raise InputError(validation.TOO_LONG, n=200) from None
         return None, value
     if not math.isfinite(num):
-        raise ValueProblem(NOT_FINITE)
+        raise InputError(NOT_FINITE)
     return num, None
 
 
@@ -250,7 +165,7 @@ def indicators(raw, errors: dict):
             continue
         try:
             num, txt = indicator_value(value)
-        except ValueProblem as exc:
+        except InputError as exc:
             errors[field] = exc.message()
             continue
         out[key] = (num, txt, unit)
@@ -268,10 +183,10 @@ def certificate(raw, errors: dict, *, prefix="certificate"):
     out = {
         "number": text(raw, "number", local, max_len=64, required=True),
         "body": text(raw, "body", local, max_len=200, required=True),
-        "star_grade": integer(raw.get("star_grade"), "star_grade", local, lo=1, hi=3),
+        "star_grade": integer(raw, "star_grade", local, minimum=1, maximum=3, as_range=True),
         "standard": text(raw, "standard", local, max_len=200) or "",
-        "issued_on": date(raw.get("issued_on"), "issued_on", local),
-        "expires_on": date(raw.get("expires_on"), "expires_on", local),
+        "issued_on": date(raw, "issued_on", local),
+        "expires_on": date(raw, "expires_on", local),
     }
     status = text(raw, "status", local, max_len=16)
     if status is not None and status not in CERTIFICATE_STATUSES:
@@ -300,7 +215,7 @@ def test_report(raw, errors: dict, *, prefix="test_report"):
     out = {
         "number": text(raw, "number", local, max_len=64, required=True),
         "lab": text(raw, "lab", local, max_len=200, required=True),
-        "issued_on": date(raw.get("issued_on"), "issued_on", local),
+        "issued_on": date(raw, "issued_on", local),
         "covers": sorted(set(covers)),
     }
     if out["issued_on"] and out["issued_on"] > today_cn() + dt.timedelta(days=1):
@@ -320,7 +235,7 @@ def carbon(raw, errors: dict, *, prefix="carbon"):
     out = {
         "declared_unit": text(raw, "declared_unit", local, max_len=32, required=True),
         "gwp_a1a3": number(raw.get("gwp_a1a3"), "gwp_a1a3", local, minimum=0),
-        "valid_until": date(raw.get("valid_until"), "valid_until", local, required=False),
+        "valid_until": date(raw, "valid_until", local, required=False),
         "program_operator": text(raw, "program_operator", local, max_len=200) or "",
     }
     for k, v in local.items():

@@ -204,21 +204,11 @@ def _evaluate(rules, values: dict, version_id, cache: dict | None) -> tuple[str,
             found = memo[key] = (found.status, as_dict, _canonical(as_dict))
         statuses.append(found[0])
         results.append(found)
-    verdict = _overall(statuses)
+    verdict = compliance.overall(statuses)
     # The canonical text of {"results", "verdict", "version_id"} (sorted keys), from the parts.
     text = '{"results":[%s],"verdict":%s,"version_id":%s}' % (
         ",".join(r[2] for r in results), _canonical(verdict), _canonical(version_id))
     return verdict, {"verdict": verdict, "version_id": version_id, "results": [r[1] for r in results]}, text
-
-
-def _overall(statuses: list[str]) -> str:
-    """`compliance.evaluate`'s overall verdict from per-rule statuses (fail, else incomplete if
-    any is missing, else pass)."""
-    if compliance.FAIL in statuses:
-        return compliance.FAIL
-    if compliance.MISSING in statuses:
-        return compliance.INCOMPLETE
-    return compliance.PASS
 
 
 def compute_verdicts(product: Product, *, cities=None, rules_cache=None, today=None, values=None) -> list[dict]:

@@ -13,7 +13,7 @@ import catalog.interface as catalog
 from core.errors import ValidationError
 from core.i18n import N_
 from procurement.bids import sealing
-from procurement.validation import Errors, integer
+from core.validation import Errors, integer
 
 MAX_DOCUMENTS = 5
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024

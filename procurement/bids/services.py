@@ -38,6 +38,7 @@ from core.extensions import db
 from core.i18n import N_
 from core.services import unit_of_work
 from core.timeutil import utcnow
+from core.validation import Errors, integer
 from procurement.bids import commitments, policy, sealing
 from procurement.bids.contents import client_envelope, checked_contents, clean_idempotency_key
 from procurement.bids.models import (
@@ -53,7 +54,6 @@ from procurement.bids.states import (
 from procurement.tendering import policy as tender_policy
 from procurement.tendering.models import Lot, Tender
 from procurement.tendering.states import LOT_ACTIVE
-from procurement.validation import Errors, integer
 
 
 @dataclass

@@ -30,6 +30,7 @@ from core.forms import apply_form_errors
 from core.i18n import translate_error, translate_message
 from core.money import MoneyError, format_fen, parse_yuan
 from core.policy import login_required, roles_required
+from core.validation import message_of
 from procurement.bids import contents, keyholders, opening_keys, policy, sealed_round, services
 from procurement.bids.forms import (
     BidActionForm,
@@ -42,16 +43,11 @@ from procurement.tendering import policy as tender_policy
 from procurement.tendering.blueprints import bp
 from procurement.tendering.clarifications import OBJECT_TYPE, visible_tender
 from procurement.tendering.states import LOT_ACTIVE
-from procurement.validation import message_of
 
-#: How bid statuses and receipt actions read on pages.
+#: How bid statuses and receipt actions read on pages (the ``bid`` group of `core.labels`).
 LABELS = {"submitted": _l("Submitted and sealed"), "replaced": _l("Replaced"), "withdrawn": _l("Withdrawn"),
           "needs_reconfirmation": _l("Needs re-confirmation"), "not_opened": _l("Not opened (not re-confirmed)"),
           "reconfirmed": _l("Re-confirmed")}
-
-
-def bid_label(value) -> str:
-    return str(LABELS.get(value, value))
 
 
 def _tender_or_404(tender_id: int):
@@ -246,6 +242,3 @@ def bid_section(tender) -> dict:
 def template_globals() -> dict:
     return {"bid_section": bid_section}
 
-
-def template_filters() -> dict:
-    return {"bid_label": bid_label}

@@ -9,7 +9,7 @@ DEMO_PASSPHRASE = "demo opening passphrase"  # the demo key holders' passphrase 
 def register(app) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from core import nav, openapi
+    from core import labels, nav, openapi
     from core import roles as R
     from core.demo import register_seeder
     from core.policy import register_policy
@@ -23,8 +23,7 @@ def register(app) -> None:
     amendments.on_amended(app, sealed_round.on_amended)
     for name, func in views.template_globals().items():
         app.add_template_global(func, name)
-    for name, func in views.template_filters().items():
-        app.add_template_filter(func, name)
+    labels.register(app, {"bid": views.LABELS})
     for name, func in {"bid_on_tender": policy.can_bid, "enrol_key_holder": policy.can_enrol_key_holder,
                        "see_bid_count": policy.can_see_bid_count}.items():
         register_policy(app, name, func)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 
 from core import audit, scheduler
 from core.documents import store_document
-from core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
+from core.errors import Conflict, NotFound, PaymentRefused, PermissionDenied, Unavailable, ValidationError
 from core.extensions import db
 from core.i18n import N_, Term
 from core.money import format_fen
@@ -29,6 +29,7 @@ from core.notifications import notify, notify_organisation, recipients_in
 from core.services import unit_of_work
 from core.statemachine import IllegalMove
 from core.timeutil import CHINA, utcnow
+from core.validation import plain_text
 from core.workdays import add_working_days, load_calendar
 from procurement.bonds import policy
 from procurement.bonds.models import Bond
@@ -40,20 +41,6 @@ from procurement.tendering.models import Lot, Tender
 
 OBJECT_TYPE = Bond.__tablename__
 REASON_MAX = 1000
-
-
-class PaymentUnavailable(ServiceError):
-    """The payment provider could not be reached (HTTP 503)."""
-
-    status = 503
-    code = "payments_unavailable"
-
-
-class PaymentRefused(ServiceError):
-    """The payment provider refused the request (HTTP 402)."""
-
-    status = 402
-    code = "payment_refused"
 
 
 def bond_link(bond_id: int) -> str:
@@ -195,8 +182,8 @@ def _provider(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
     except gateway.PaymentsUnavailable:
-        raise PaymentUnavailable(N_("The payment service cannot be reached; nothing was charged. Try again "
-                                    "in a few minutes.")) from None
+        raise Unavailable(N_("The payment service cannot be reached; nothing was charged. Try again "
+                             "in a few minutes.")) from None
     except gateway.PaymentError:
         raise PaymentRefused(N_("The payment service refused the request.")) from None
 
@@ -363,9 +350,7 @@ def reject_guarantee(actor, bond_id, reason, *, now=None) -> Bond:
 
 
 def _clean_reason(reason, *, required=True) -> str:
-    from procurement.tendering.clarifications import clean_text
-
-    return clean_text(reason, "reason", minimum=5 if required else 0, maximum=REASON_MAX)
+    return plain_text(reason, "reason", minimum=5 if required else 0, maximum=REASON_MAX)
 
 
 # ------------------------------------------------------------------ refunds and forfeiture

@@ -9,10 +9,10 @@ from wtforms import FieldList, Form, FormField, SelectField, StringField, Submit
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.money import MoneyError, format_fen, parse_yuan
+from core.validation import message_of
 from procurement import labels
 from procurement.budget.models import FUNDING_KINDS
 from procurement.quantities import QuantityError, format_bp, parse_percent_bp
-from procurement.validation import message_of
 from procurement.web import choices
 
 

@@ -13,14 +13,13 @@ from core.money import MAX_FEN, format_fen
 from core.notifications import notify_organisation
 from core.services import unit_of_work
 from core.timeutil import utcnow
+from core.validation import Errors, choice, integer, object_list, plain_text, text
 from procurement.blueprints import page_path
 from procurement.budget import policy
 from procurement.budget.models import APPROVED, FUNDING_KINDS, RETURNED, SUBMITTED, Budget, FundingSource
 from procurement.machine.stages import BUDGET
 from procurement.projects.models import Project
 from procurement.records.services import append_record, lock_visible_project
-from procurement.validation import (CONTROL_CHARACTERS, Errors, choice, has_control_characters, integer,
-                                    object_list, text)
 
 MAX_FUNDING_SOURCES = 20
 COMMENT_MAX = 2000
@@ -101,16 +100,8 @@ def submit_budget(actor, project_id, data: dict) -> Budget:
 
 
 def _clean_comment(comment, *, required: bool) -> str:
-    comment = (comment or "").strip()
-    if has_control_characters(comment):
-        raise ValidationError(N_("The comment is not plain text."), {"comment": CONTROL_CHARACTERS})
-    if len(comment) > COMMENT_MAX:
-        raise ValidationError(N_("The comment is too long."),
-                              {"comment": (N_("At most %(n)s characters."), {"n": COMMENT_MAX})})
-    if required and len(comment) < COMMENT_MIN:
-        raise ValidationError(N_("Say why the budget is returned."),
-                              {"comment": N_("A return needs a comment (5+ characters).")})
-    return comment
+    return plain_text(comment, "comment", minimum=COMMENT_MIN if required else 0, maximum=COMMENT_MAX,
+                      refused=N_("The comment was not accepted."), too_short=N_("Say why the budget is returned."))
 
 
 def _review(actor, project_id, *, approve: bool, comment: str | None) -> Budget:

@@ -18,8 +18,8 @@ from core.errors import ValidationError
 from core.i18n import N_
 from core.money import MoneyError, parse_yuan
 from core.tabular import FileRejected, clean_cell, is_blank_row, open_table
+from core.validation import message_of
 from procurement.design.services import MAX_LINES, add_lines_bulk, import_refused
-from procurement.validation import message_of
 
 ALIASES = {
     "category": ("category", "category_code", "品类", "类别", "材料类别"),

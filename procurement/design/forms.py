@@ -10,9 +10,9 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.money import MoneyError, format_fen, parse_yuan
+from core.validation import message_of
 from procurement import labels
 from procurement.quantities import PURCHASE_UNITS, format_quantity
-from procurement.validation import message_of
 from procurement.web import choices
 
 

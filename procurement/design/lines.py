@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from core.errors import ValidationError
 from core.i18n import N_, Term
+from core.validation import (CONTROL_CHARACTERS, REQUIRED, Errors, boolean, has_control_characters, integer,
+                             message_of)
 from procurement import standards as std
 from procurement.blueprints import MAX_ROW_ID
 from procurement.design.requirements import clean_tightenings
 from procurement.quantities import (MAX_UNIT_PRICE_FEN, QuantityError, canonical_unit, check_convertible,
                                     parse_quantity)
-from procurement.validation import (CONTROL_CHARACTERS, REQUIRED, Errors, boolean, has_control_characters, integer,
-                                    message_of)
 
 SPECIFICATION_MAX = 300
 

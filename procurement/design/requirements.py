@@ -12,8 +12,8 @@ import json
 
 import catalog.interface as catalog
 from core.i18n import N_
+from core.validation import Errors
 from procurement import standards as std
-from procurement.validation import Errors
 
 MAX_TIGHTENINGS = 30
 

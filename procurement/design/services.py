@@ -9,6 +9,7 @@ from core.extensions import db
 from core.i18n import N_, Term
 from core.money import format_fen
 from core.services import unit_of_work
+from core.validation import message_of
 from procurement.design import policy
 from procurement.design.lines import clean_line_data
 from procurement.design.models import BomLine
@@ -16,7 +17,6 @@ from procurement.labels import plural
 from procurement.machine.stages import DESIGN
 from procurement.quantities import format_quantity, line_total_fen
 from procurement.records.services import append_record, lock_visible_project
-from procurement.validation import message_of
 
 MAX_LINES = 2000
 

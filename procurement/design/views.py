@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from core.errors import ServiceError
 from core.forms import ConfirmForm, apply_form_errors, form_field
+from core.labels import label
 from core.policy import login_required
 from procurement import labels
 from procurement import standards as std
@@ -26,9 +27,9 @@ from procurement.web import category_label, choices, flash_error, message_text, 
 
 def _category_choice(category, level) -> str:
     """A category as the line form offers it: its name, whether it is mandatory, its price unit."""
-    names = {"category": category_label(category), "level": labels.label(level, "level")}
+    names = {"category": category_label(category), "level": label(level, "level")}
     if category.default_unit in labels.UNITS:
-        return _("%(category)s (%(level)s, priced per %(unit)s)", unit=labels.label(category.default_unit, "unit"),
+        return _("%(category)s (%(level)s, priced per %(unit)s)", unit=label(category.default_unit, "unit"),
                  **names)
     return _("%(category)s (%(level)s)", **names)
 

@@ -12,11 +12,11 @@ from core.errors import NotFound, PermissionDenied
 from core.extensions import db
 from core.i18n import N_
 from core.services import unit_of_work
+from core.validation import Errors, choice, text
 from procurement.documents import policy
 from procurement.documents.models import DOCUMENT_KINDS, ProjectDocument
 from procurement.projects.services import get_project
 from procurement.records.services import append_record, lock_visible_project
-from procurement.validation import Errors, choice, text
 
 
 def attach_document(actor, project_id, stream, filename: str, *, kind: str, title: str) -> ProjectDocument:

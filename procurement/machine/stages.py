@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from core.errors import ValidationError
 from core.i18n import N_, Term
 from core.statemachine import Move, StateMachine
-from procurement.validation import has_control_characters
+from core.validation import has_control_characters
 
 BUDGET = "budget"
 DESIGN = "design"

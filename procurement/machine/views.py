@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from core.errors import ServiceError
 from core.extensions import db
+from core.labels import label
 from core.policy import login_required
 from procurement import labels
 from procurement.blueprints import bp
@@ -35,5 +36,5 @@ def project_transition(project_id):
         flash_error(exc, with_fields=False)
     else:
         db.session.expire_all()
-        flash(_("The project moved to the %(stage)s stage.", stage=labels.label(moved.stage, "stage")), "success")
+        flash(_("The project moved to the %(stage)s stage.", stage=label(moved.stage, "stage")), "success")
     return redirect(url_for("procurement.project_detail", project_id=project.id))

@@ -11,7 +11,7 @@ from core.errors import NotFound, ValidationError
 from core.hashchain import canonical_time
 from core.i18n import N_
 from procurement.blueprints import ID_SCHEMA, error, json_response, ref
-from procurement.pooling import services
+from procurement.pooling import inputs, queries, services
 from procurement.pooling.models import LINE_STATES, ROUND_STATES
 from procurement.projects.services import get_project
 from procurement.quantities import PURCHASE_UNITS
@@ -26,7 +26,7 @@ PER_PAGE = 25
 
 def round_json(r, *, lines=None) -> dict:
     out = {"id": r.id, "reference": r.reference, "title": r.title, "description": r.description,
-           "status": services.shown_status(r), "collecting": policy.is_collecting(r), "city_id": r.city_id,
+           "status": queries.shown_status(r), "collecting": policy.is_collecting(r), "city_id": r.city_id,
            "centre_org_id": r.centre_org_id,
            "categories": [{"id": c.id, "code": c.code} for c in r.categories],
            "opens_at": canonical_time(r.opens_at), "closes_at": canonical_time(r.closes_at),
@@ -85,12 +85,12 @@ OPENAPI.schema("PoolingRound", {"type": "object", "required": ["id", "reference"
 OPENAPI.schema("PoolingRoundInput", {"type": "object", "required": ["title", "categories", "closes_at"],
                                      "properties": {
     "title": {"type": "string", "minLength": 1, "maxLength": 200},
-    "description": {"type": "string", "maxLength": services.DESCRIPTION_MAX},
-    "categories": {"type": "array", "minItems": 1, "maxItems": services.MAX_CATEGORIES,
+    "description": {"type": "string", "maxLength": inputs.DESCRIPTION_MAX},
+    "categories": {"type": "array", "minItems": 1, "maxItems": inputs.MAX_CATEGORIES,
                    "items": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]},
                    "description": "category ids or codes"},
     "closes_at": {"type": "string", "format": "date-time",
-                  "description": f"in the future, at most {services.MAX_WINDOW_DAYS} days ahead; China time "
+                  "description": f"in the future, at most {inputs.MAX_WINDOW_DAYS} days ahead; China time "
                                  "when no zone is given"}}})
 ROUND_BODY = {"type": "object", "required": ["round"], "properties": {"round": ref("PoolingRound")}}
 LINES_BODY = {"type": "object", "required": ["lines"], "properties": {"lines": {"type": "array",
@@ -108,7 +108,7 @@ def _page() -> int:
 @api_auth()
 def list_pooling_rounds():
     status = request.args.get("status") or None
-    rows, total = services.list_rounds(g.api_user, status=status, page=_page(), per_page=PER_PAGE)
+    rows, total = queries.list_rounds(g.api_user, status=status, page=_page(), per_page=PER_PAGE)
     return jsonify({"rounds": [round_json(r) for r in rows], "total": total})
 
 
@@ -140,13 +140,13 @@ OPENAPI.spec("/pooling-rounds", "post", {
 
 def _visible_lines(pooling_round):
     if policy.can_see_round_lines(g.api_user, pooling_round):
-        return services.round_lines(pooling_round)
-    return services.own_lines(g.api_user, pooling_round)
+        return queries.round_lines(pooling_round)
+    return queries.own_lines(g.api_user, pooling_round)
 
 
 def _round(round_id):
     scheduler.catch_up(services.OBJECT_TYPE, round_id)
-    return services.get_round(g.api_user, round_id)
+    return queries.get_round(g.api_user, round_id)
 
 
 @api_bp.get("/pooling-rounds/<int:round_id>")
@@ -187,7 +187,7 @@ OPENAPI.spec("/pooling-rounds/{round_id}/cancel", "post", {
     "tags": API_TAG, "parameters": ROUND_ID,
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["reason"], "properties": {
-            "reason": {"type": "string", "minLength": services.REASON_MIN, "maxLength": services.REASON_MAX}}}}}},
+            "reason": {"type": "string", "minLength": inputs.REASON_MIN, "maxLength": inputs.REASON_MAX}}}}}},
     "responses": _responses("200", "The cancelled round", ROUND_BODY,
                             conflict="The round was tendered or is already cancelled")})
 
@@ -209,7 +209,7 @@ OPENAPI.spec("/pooling-rounds/{round_id}/lines", "post", {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["project_id", "bom_line_ids"], "properties": {
             "project_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-            "bom_line_ids": {"type": "array", "minItems": 1, "maxItems": services.MAX_LINES_PER_CONTRIBUTION,
+            "bom_line_ids": {"type": "array", "minItems": 1, "maxItems": inputs.MAX_LINES_PER_CONTRIBUTION,
                              "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}}}}}},
     "responses": _responses("201", "The pooled lines", LINES_BODY,
                             missing="No such round or project (or not visible to you)",
@@ -244,7 +244,7 @@ def eligible_pooling_lines(round_id):
         raise ValidationError(N_("Say which project the lines are of."), {"project_id": N_("Give a project id.")})
     pooling_round = _round(round_id)
     project = get_project(g.api_user, int(raw))
-    lines = services.eligible_lines(project, pooling_round)
+    lines = queries.eligible_lines(project, pooling_round)
     return jsonify({"lines": [{"id": ln.id, "line_no": ln.line_no, "category": ln.category.code,
                                "specification": ln.specification, "quantity_milli": ln.quantity_milli,
                                "unit": ln.unit, "est_unit_price_fen": ln.est_unit_price_fen,

@@ -9,7 +9,7 @@ from wtforms import DateTimeLocalField, HiddenField, SelectMultipleField, String
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from procurement.pooling.services import DESCRIPTION_MAX, MAX_WINDOW_DAYS, REASON_MAX
+from procurement.pooling.inputs import DESCRIPTION_MAX, MAX_WINDOW_DAYS, REASON_MAX
 
 
 class CheckboxesField(SelectMultipleField):

@@ -1,5 +1,6 @@
 """Readable, translatable names of the pooling code words (round and line statuses, why lines
-were withdrawn), for the `pooling_label` template filter and the record timeline."""
+were withdrawn): `GROUPS`, added to the one label registry (`core.labels`) by the pooling wiring,
+for the `label` template filter and the record timeline."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -14,13 +15,6 @@ REASONS = {"by_purchaser": _l("withdrawn by the purchaser"), "round_cancelled": 
 TERMS = [_l("open"), _l("closed"), _l("tendered"), _l("cancelled"), _l("contributed"), _l("assigned"),
          _l("withdrawn"), _l("released")]
 
-GROUPS = {"round": ROUND_STATUSES, "line": LINE_STATUSES, "reason": REASONS}
+GROUPS = {"pooling_round": ROUND_STATUSES, "pooling_line": LINE_STATUSES, "pooling_reason": REASONS}
 BADGES = {"open": "success", "closed": "secondary", "tendered": "primary", "cancelled": "danger",
           "contributed": "success", "assigned": "primary", "withdrawn": "secondary", "released": "secondary"}
-
-
-def pooling_label(value, group: str) -> str:
-    """The translated name of a round status (``round``), line status (``line``) or withdrawal
-    reason (``reason``); the code itself when unknown."""
-    found = GROUPS[group].get(value)
-    return str(found) if found is not None else ("" if value is None else str(value))

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from core.labels import label
 from core.money import format_fen
-from procurement import labels
-from procurement.pooling.labels import pooling_label
 from procurement.quantities import format_quantity
 from procurement.web import category_name
 
@@ -15,7 +14,7 @@ from procurement.web import category_name
 def _quantity(entry: dict) -> str:
     milli = entry.get("quantity_milli")
     text = format_quantity(milli) if isinstance(milli, int) else str(milli or "")
-    return f"{text} {labels.label(entry.get('unit'), 'unit')}".strip()
+    return f"{text} {label(entry.get('unit'), 'unit')}".strip()
 
 
 def _money(fen) -> str:
@@ -39,7 +38,7 @@ def _entries(p: dict, *, full: bool) -> list[str]:
 def _reason(p: dict) -> list[str]:
     out = []
     if p.get("reason"):
-        out.append(_("Why: %(reason)s", reason=pooling_label(p["reason"], "reason")))
+        out.append(_("Why: %(reason)s", reason=label(p["reason"], "pooling_reason")))
     if p.get("note"):
         out.append(_("Reason: %(reason)s", reason=p["note"]))
     return out

@@ -16,7 +16,7 @@ from core.errors import ServiceError
 from core.forms import ConfirmForm, apply_form_errors
 from core.policy import roles_required
 from core.web import page_number
-from procurement.pooling import services
+from procurement.pooling import queries, services
 from procurement.pooling.forms import CancelRoundForm, ContributeForm, RoundForm
 from procurement.pooling.models import ROUND_STATES
 from procurement.tendering import policy
@@ -30,7 +30,7 @@ ROLES = (R.PROCUREMENT_OFFICER, R.PURCHASER, R.FINANCE_REVIEWER, R.INSPECTOR, R.
 def _round_or_404(round_id):
     scheduler.catch_up(services.OBJECT_TYPE, round_id)  # a round past its closing time is closed first
     try:
-        return services.get_round(current_user, round_id)
+        return queries.get_round(current_user, round_id)
     except ServiceError:
         abort(404)
 
@@ -42,11 +42,11 @@ def pooling_rounds():
     if status not in ROUND_STATES:
         status = None
     page = page_number(request.args)
-    rows, total = services.list_rounds(current_user, status=status, page=page, per_page=PER_PAGE)
+    rows, total = queries.list_rounds(current_user, status=status, page=page, per_page=PER_PAGE)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render_template("tendering/pooling/list.html", rounds=rows, total=total, page=page, pages=pages,
                            status=status, statuses=ROUND_STATES, args={"status": status} if status else {},
-                           counts=services.line_counts(r.id for r in rows), shown_status=services.shown_status)
+                           counts=queries.line_counts(r.id for r in rows), shown_status=queries.shown_status)
 
 
 def _category_choices():
@@ -76,8 +76,8 @@ def _contribute_forms(pooling_round):
     if not policy.can_contribute_to_round(current_user, pooling_round):
         return []
     out = []
-    for project in services.contributing_projects(current_user, pooling_round):
-        lines = services.eligible_lines(project, pooling_round)
+    for project in queries.contributing_projects(current_user, pooling_round):
+        lines = queries.eligible_lines(project, pooling_round)
         form = ContributeForm(prefix=f"p{project.id}", formdata=None)
         form.project_id.data = str(project.id)
         form.lines.choices = [(ln.id, str(ln.line_no)) for ln in lines]
@@ -90,45 +90,45 @@ def _contribute_forms(pooling_round):
 def pooling_round(round_id):
     pooling_round = _round_or_404(round_id)
     see_all = policy.can_see_round_lines(current_user, pooling_round)
-    summary = services.round_summary(pooling_round, plans=see_all)
+    summary = queries.round_summary(pooling_round, plans=see_all)
     return render_template(
-        "tendering/pooling/round.html", round=pooling_round, status=services.shown_status(pooling_round),
+        "tendering/pooling/round.html", round=pooling_round, status=queries.shown_status(pooling_round),
         summary=summary, see_all=see_all, contribute=_contribute_forms(pooling_round),
-        own_lines=services.own_lines(current_user, pooling_round), confirm=ConfirmForm(),
+        own_lines=queries.own_lines(current_user, pooling_round), confirm=ConfirmForm(),
         cancel_form=CancelRoundForm())
+
+
+def _round_step(round_id: int, form, refused: str, step, done: str):
+    """A centre's step on a round from its page: the form checked (`refused` when it is not
+    valid), ``step(round id, form)`` called, `done` or the service's error flashed; back to the
+    round's page."""
+    pooling_round = _round_or_404(round_id)
+    if not form.validate_on_submit():
+        flash(refused, "danger")
+    else:
+        try:
+            step(pooling_round.id, form)
+        except ServiceError as exc:
+            flash_error(exc)
+        else:
+            flash(done, "success")
+    return redirect(url_for("tendering.pooling_round", round_id=pooling_round.id))
 
 
 @bp.post("/pooling/<int:round_id>/close")
 @roles_required(R.PROCUREMENT_OFFICER)
 def pooling_round_close(round_id):
-    pooling_round = _round_or_404(round_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form expired or was incomplete; try again."), "danger")
-    else:
-        try:
-            services.close_round(current_user, pooling_round.id)
-        except ServiceError as exc:
-            flash_error(exc)
-        else:
-            flash(_("The round is closed; its lines are ready to be tendered."), "success")
-    return redirect(url_for("tendering.pooling_round", round_id=pooling_round.id))
+    return _round_step(round_id, ConfirmForm(), _("The form expired or was incomplete; try again."),
+                       lambda rid, _form: services.close_round(current_user, rid),
+                       _("The round is closed; its lines are ready to be tendered."))
 
 
 @bp.post("/pooling/<int:round_id>/cancel")
 @roles_required(R.PROCUREMENT_OFFICER)
 def pooling_round_cancel(round_id):
-    pooling_round = _round_or_404(round_id)
-    form = CancelRoundForm()
-    if not form.validate_on_submit():
-        flash(_("Say why the round is cancelled."), "danger")
-    else:
-        try:
-            services.cancel_round(current_user, pooling_round.id, form.reason.data)
-        except ServiceError as exc:
-            flash_error(exc)
-        else:
-            flash(_("The round is cancelled; its contributed lines were withdrawn."), "success")
-    return redirect(url_for("tendering.pooling_round", round_id=pooling_round.id))
+    return _round_step(round_id, CancelRoundForm(), _("Say why the round is cancelled."),
+                       lambda rid, form: services.cancel_round(current_user, rid, form.reason.data),
+                       _("The round is cancelled; its contributed lines were withdrawn."))
 
 
 @bp.post("/pooling/<int:round_id>/contribute")

@@ -7,12 +7,13 @@ def register(app) -> None:
     """Wire pooling into `app` (nothing registers itself at import)."""
     from flask_babel import lazy_gettext as _l
 
+    from core import labels as core_labels
     from core import nav, openapi, scheduler, worklists
     from core import roles as R
     from core.policy import register_policy
     from procurement.machine import gates as machine_gates
     from procurement.machine.stages import DESIGN, PROCUREMENT, RETURN
-    from procurement.pooling import api, labels, services
+    from procurement.pooling import api, labels, leaving_procurement, services
     from procurement.pooling import views  # noqa: F401  (routes on the tendering blueprint)
     from procurement.pooling.worklists import PROVIDERS
     from procurement.tendering import lots, policy
@@ -32,7 +33,7 @@ def register(app) -> None:
         "withdraw_pooled_line": policy.can_withdraw_line,
     }.items():
         register_policy(app, name, func)
-    app.add_template_filter(labels.pooling_label, "pooling_label")
+    core_labels.register(app, labels.GROUPS)
     app.add_template_filter(lots.rule_from_dict, "lot_rule")
     scheduler.register_handler(app, services.CLOSE_KIND, services.close_when_due)
-    machine_gates.install(app).add_effect(PROCUREMENT, DESIGN, RETURN, services.on_return_to_design)
+    machine_gates.install(app).add_effect(PROCUREMENT, DESIGN, RETURN, leaving_procurement.on_return_to_design)

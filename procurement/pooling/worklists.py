@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 
 from core.worklists import WorkItem
 from procurement.blueprints import page_path
-from procurement.pooling import services
+from procurement.pooling import queries
 
 
 def open_rounds_for_purchasers(user) -> list[WorkItem]:
-    count = services.count_open_rounds_for(user)
+    count = queries.count_open_rounds_for(user)
     if not count:
         return []
     return [WorkItem(_l("Open pooling rounds for your projects"), count,
@@ -20,7 +20,7 @@ def open_rounds_for_purchasers(user) -> list[WorkItem]:
 
 
 def rounds_ready_to_tender(user) -> list[WorkItem]:
-    count = services.count_ready_to_tender(user)
+    count = queries.count_ready_to_tender(user)
     if not count:
         return []
     return [WorkItem(_l("Pooling rounds ready to tender"), count,

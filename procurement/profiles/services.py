@@ -12,8 +12,8 @@ from core.extensions import db
 from core.i18n import N_, Term
 from core.services import unit_of_work
 from core.timeutil import today_cn
+from core.validation import Errors, choice, date, integer, text
 from procurement.profiles.models import METHODS, RULE_FIELDS, TRACKS, ProcedureProfile
-from procurement.validation import Errors, choice, integer, text
 
 #: Bounds for each number a profile holds (a typo such as 2000 % is refused, not stored).
 BOUNDS = {name: (0, 365) for name in RULE_FIELDS}
@@ -65,13 +65,7 @@ def clean_profile(data: dict) -> dict:
     out = {"method": choice(data, "method", errors, METHODS), "track": choice(data, "track", errors, TRACKS),
            "legal_basis": text(data, "legal_basis", errors, required=False, max_len=300),
            "note": text(data, "note", errors, required=False, max_len=2000)}
-    raw_day = data.get("effective_from")
-    try:
-        out["effective_from"] = raw_day if isinstance(raw_day, dt.date) else dt.date.fromisoformat(str(raw_day))
-        if not dt.date(2000, 1, 1) <= out["effective_from"] <= dt.date(2100, 12, 31):
-            raise ValueError
-    except (TypeError, ValueError):
-        errors.add("effective_from", N_("Give a date between 2000-01-01 and 2100-12-31 (YYYY-MM-DD)."))
+    out["effective_from"] = date(data, "effective_from", errors)
     out["city_id"] = integer(data, "city_id", errors, minimum=1, required=False) if data.get("city_id") else None
     for name in RULE_FIELDS:
         low, high = BOUNDS[name]

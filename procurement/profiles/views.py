@@ -65,13 +65,8 @@ LEGAL_BASES = {
     "MOF Order 110 (2022)": _l("MOF Order 110 (2022)"),
     "MOF Order 110 (2022), second-stage call-offs": _l("MOF Order 110 (2022), second-stage call-offs"),
 }
-GROUPS = {"method": METHOD_LABELS, "track": TRACK_LABELS, "rule": RULE_LABELS, "legal": LEGAL_BASES}
-
-
-def label(value, group: str) -> str:
-    """The name of a method, track or rule number in the current locale (the code when unknown)."""
-    found = GROUPS.get(group, {}).get(value)
-    return str(found) if found is not None else ("" if value is None else str(value))
+#: Added to the one label registry (`core.labels`) by the tendering wiring.
+GROUPS = {"method": METHOD_LABELS, "track": TRACK_LABELS, "profile_rule": RULE_LABELS, "legal": LEGAL_BASES}
 
 
 def rule_value(field: str, value) -> str:

@@ -13,6 +13,7 @@ from core.extensions import db
 from core.i18n import N_
 from core.services import unit_of_work
 from core.timeutil import today_cn
+from core.validation import Errors, choice, integer, object_list, text
 from procurement import standards as std
 from procurement.budget.models import Budget
 from procurement.projects import policy
@@ -20,7 +21,6 @@ from procurement.projects.models import BUILDING_TYPES, PERSON_ROLES, Project, P
 from procurement.quantities import MAX_FLOOR_AREA_M2
 from procurement.records.models import ProjectRecord
 from procurement.records.services import append_record, lock_visible_project
-from procurement.validation import Errors, choice, integer, object_list, text
 
 MAX_PEOPLE = 20
 

@@ -42,14 +42,14 @@ from core.i18n import N_, Term
 from core.money import MAX_FEN, format_fen
 from core.services import unit_of_work
 from core.timeutil import china_time, utcnow
+from core.validation import Errors, integer, parse_moment, plain_text, text
 from procurement.pooling.models import LIVE_LINE_STATES, PooledLine
 from procurement.quantities import MAX_QUANTITY
 from procurement.tendering import policy
-from procurement.tendering.clarifications import clean_text, visible_tender
+from procurement.tendering.clarifications import visible_tender
 from procurement.tendering.models import Amendment, TenderDocument
 from procurement.tendering.records import record_tender_step
 from procurement.tendering.states import LOT_ACTIVE, PUBLISHED
-from procurement.validation import Errors, integer, text
 
 RATIONALE_MIN, RATIONALE_MAX = 10, 2000
 TITLE_MAX = 200
@@ -87,21 +87,6 @@ def listeners(app=None) -> list:
 
 # ------------------------------------------------------------------ input
 
-def parse_deadline(value) -> dt.datetime:
-    """An aware datetime from a datetime or ISO 8601 text with its offset (ValueError otherwise)."""
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, str) and 10 <= len(value.strip()) <= 40:
-        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    else:
-        raise ValueError("not a date-time")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("no offset")
-    if not 2000 <= moment.year <= 2100:
-        raise ValueError("out of range")
-    return moment.astimezone(dt.UTC)
-
-
 def _clean_lot(item: dict, errors: Errors) -> dict:
     out = {"number": integer(item, "number", errors, minimum=1, maximum=MAX_LOTS)}
     for key in item:
@@ -133,7 +118,7 @@ def clean_changes(data) -> dict:
         out["description"] = text(data, "description", errors, required=False, max_len=DESCRIPTION_MAX)
     if "bid_deadline_at" in data:
         try:
-            out["bid_deadline_at"] = parse_deadline(data["bid_deadline_at"])
+            out["bid_deadline_at"] = parse_moment(data["bid_deadline_at"], naive_zone=None)
         except (TypeError, ValueError):
             errors.add("bid_deadline_at", N_("Give a date and time with its offset, e.g. 2026-06-30T09:00:00+08:00."))
     if "lots" in data:
@@ -379,7 +364,7 @@ def amend(actor, tender_id: int, changes, rationale, *, documents=(), now: dt.da
     from procurement.tendering import follows
     from procurement.tendering.services import reschedule_deadlines
 
-    reason = clean_text(rationale, "rationale", minimum=RATIONALE_MIN, maximum=RATIONALE_MAX)
+    reason = plain_text(rationale, "rationale", minimum=RATIONALE_MIN, maximum=RATIONALE_MAX)
     clean = clean_changes(changes)
     new_docs = clean_documents(documents)
     with unit_of_work():

@@ -22,7 +22,9 @@ from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, re
 from procurement.profiles.models import METHODS, TRACKS
 from procurement.quantities import PURCHASE_UNITS
 from procurement.tendering import documents as tender_documents
+from procurement.tendering import drafts as tender_drafts
 from procurement.tendering import policy
+from procurement.tendering import queries as tender_queries
 from procurement.tendering import services as tender_svc
 from procurement.tendering.blueprints import API_TAG, api_bp
 from procurement.tendering.checks import CHECKS
@@ -84,7 +86,7 @@ def tender_json(tender, *, full: bool = True) -> dict:
 
 def _tender_body(tender):
     tender_svc.catch_up(tender.id)
-    return jsonify({"tender": tender_json(tender_svc.get_tender(g.api_user, tender.id))})
+    return jsonify({"tender": tender_json(tender_queries.get_tender(g.api_user, tender.id))})
 
 
 def _optional_body() -> dict:
@@ -144,13 +146,13 @@ DEADLINE = {"type": "string", "format": "date-time",
             "description": "ISO 8601; without a zone it is China time (UTC+8). At least the profile's minimum tender "
                            "period after publication."}
 OPENAPI.schema("TenderCreate", {"type": "object", "required": ["round_id", "title", "bid_deadline_at"], "properties": {
-    "round_id": ID_SCHEMA, "title": {"type": "string", "minLength": 1, "maxLength": tender_svc.TITLE_MAX},
-    "description": {"type": "string", "maxLength": tender_svc.DESCRIPTION_MAX},
+    "round_id": ID_SCHEMA, "title": {"type": "string", "minLength": 1, "maxLength": tender_drafts.TITLE_MAX},
+    "description": {"type": "string", "maxLength": tender_drafts.DESCRIPTION_MAX},
     "method": {"type": "string", "enum": list(METHODS)}, "track": {"type": "string", "enum": list(TRACKS)},
     "bid_deadline_at": DEADLINE}})
 OPENAPI.schema("TenderUpdate", {"type": "object", "properties": {
-    "title": {"type": "string", "minLength": 1, "maxLength": tender_svc.TITLE_MAX},
-    "description": {"type": "string", "maxLength": tender_svc.DESCRIPTION_MAX},
+    "title": {"type": "string", "minLength": 1, "maxLength": tender_drafts.TITLE_MAX},
+    "description": {"type": "string", "maxLength": tender_drafts.DESCRIPTION_MAX},
     "method": {"type": "string", "enum": list(METHODS)}, "track": {"type": "string", "enum": list(TRACKS)},
     "bid_deadline_at": DEADLINE,
     "lots": {"type": "array", "items": {"type": "object", "required": ["number"], "properties": {
@@ -180,10 +182,10 @@ def list_tenders():
     page = page_number(request.args)
     status = request.args.get("status") or None
     if request.args.get("scope") == "managed":
-        if g.api_user is None or tender_svc.managed_query(g.api_user) is None:
+        if g.api_user is None or tender_queries.managed_query(g.api_user) is None:
             rows, total = [], 0
         else:
-            rows, total = tender_svc.list_managed(g.api_user, status=status if status in TENDER_STATES else None,
+            rows, total = tender_queries.list_managed(g.api_user, status=status if status in TENDER_STATES else None,
                                                   page=page, per_page=PER_PAGE)
     else:
         code = (request.args.get("city") or "").strip().lower()
@@ -193,8 +195,9 @@ def list_tenders():
         if code and city_id is None:
             rows, total = [], 0
         else:
-            rows, total = tender_svc.list_public(status=status if status in PUBLIC_STATES else None, city_id=city_id,
-                                                 category_id=category_id, page=page, per_page=PER_PAGE)
+            rows, total = tender_queries.list_public(status=status if status in PUBLIC_STATES else None,
+                                                    city_id=city_id, category_id=category_id, page=page,
+                                                    per_page=PER_PAGE)
     return jsonify({"items": [tender_json(t, full=False) for t in rows], "total": total, "page": page})
 
 
@@ -214,7 +217,7 @@ OPENAPI.spec("/tenders", "get", {
 @api_bp.get("/tenders/<int:tender_id>")
 @api_auth(public=True)
 def get_tender(tender_id):
-    return _tender_body(tender_svc.get_tender(g.api_user, tender_id))
+    return _tender_body(tender_queries.get_tender(g.api_user, tender_id))
 
 
 OPENAPI.spec("/tenders/{tender_id}", "get", {
@@ -226,7 +229,7 @@ OPENAPI.spec("/tenders/{tender_id}", "get", {
 @api_bp.get("/tenders/<int:tender_id>/checks")
 @api_auth()
 def tender_checks(tender_id):
-    tender = tender_svc.get_tender(g.api_user, tender_id)
+    tender = tender_queries.get_tender(g.api_user, tender_id)
     if not (policy.can_manage_tender(g.api_user, tender) or policy.is_tender_reviewer(g.api_user, tender)
             or is_platform(g.api_user)):
         from core.errors import NotFound
@@ -254,7 +257,7 @@ def create_tender():
     if isinstance(round_id, bool) or not isinstance(round_id, int) or not 1 <= round_id <= ID_SCHEMA["maximum"]:
         raise ValidationError(N_("The tender was not accepted."),
                               {"round_id": N_("Give the id of a closed pooling round.")})
-    tender = tender_svc.create_tender_from_round(g.api_user, round_id, body)
+    tender = tender_drafts.create_tender_from_round(g.api_user, round_id, body)
     return jsonify({"tender": tender_json(tender)}), 201
 
 
@@ -269,7 +272,7 @@ OPENAPI.spec("/tenders", "post", {
 @api_bp.patch("/tenders/<int:tender_id>")
 @api_auth()
 def update_tender(tender_id):
-    return _tender_body(tender_svc.update_draft(g.api_user, tender_id, json_body()))
+    return _tender_body(tender_drafts.update_draft(g.api_user, tender_id, json_body()))
 
 
 OPENAPI.spec("/tenders/{tender_id}", "patch", {
@@ -356,7 +359,7 @@ for _path, _summary, _conflict, _body in (
 @api_bp.get("/tenders/<int:tender_id>/documents")
 @api_auth(public=True)
 def list_tender_documents(tender_id):
-    tender = tender_svc.get_tender(g.api_user, tender_id)
+    tender = tender_queries.get_tender(g.api_user, tender_id)
     return jsonify({"items": [document_json(d) for d in tender_documents.documents_of(tender)]})
 
 

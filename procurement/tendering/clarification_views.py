@@ -26,21 +26,21 @@ from wtforms import (DateField, FieldList, Form, FormField, HiddenField, SelectF
 from wtforms.validators import DataRequired, Length, Optional
 
 from core import scheduler
+from core import roles as R
 from core.errors import NotFound, ServiceError
 from core.forms import apply_form_errors
 from core.i18n import translate_error
+from core.labels import label
 from core.money import MoneyError, format_fen, parse_yuan
-from core import roles as R
 from core.policy import login_required, roles_required
 from core.timeutil import CHINA, china_time, utcnow
+from core.validation import message_of
 from core.worklists import WorkItem
-from procurement import labels
 from procurement.blueprints import page_path
 from procurement.quantities import QuantityError, format_quantity, parse_quantity
 from procurement.tendering import amendments, clarifications, feed, follows, policy
 from procurement.tendering.blueprints import bp
 from procurement.tendering.clarifications import OBJECT_TYPE
-from procurement.validation import message_of
 from procurement.web import cached_category, category_label, choices, message_text
 
 #: Code words shown on these pages (statuses), for the catalogue.
@@ -213,7 +213,7 @@ def change_rows(tender, amendment) -> list[dict]:
                 return format_fen(value)
             if key == "quantity_milli":
                 unit = units.get(lot)
-                return f"{format_quantity(value)} {labels.label(unit, 'unit')}" if unit else format_quantity(value)
+                return f"{format_quantity(value)} {label(unit, 'unit')}" if unit else format_quantity(value)
             return str(value)
 
         rows.append({"label": field_label(key), "lot": lot, "before": show(change.get("before")),

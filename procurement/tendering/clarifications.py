@@ -33,10 +33,10 @@ from core.models import Organisation
 from core.notifications import notify, recipients_in
 from core.services import unit_of_work
 from core.timeutil import china_time, utcnow
+from core.validation import plain_text
 from procurement.tendering import policy
 from procurement.tendering.models import Lot, Question, Tender
 from procurement.tendering.states import PUBLISHED, QUESTION, QUESTION_OPEN
-from procurement.validation import CONTROL_CHARACTERS, has_control_characters
 
 TEXT_MIN, TEXT_MAX = 5, 2000
 ANSWER_MIN, ANSWER_MAX = 5, 4000
@@ -90,24 +90,6 @@ def centre_officers(tender) -> list:
 
 # ------------------------------------------------------------------ input
 
-def clean_text(value, field: str, *, minimum: int, maximum: int) -> str:
-    """Plain text of `minimum`..`maximum` characters (trimmed), or a ValidationError on `field`."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationError(N_("The text was not accepted."), {field: N_("Must be text.")})
-    value = value.strip()
-    if has_control_characters(value):
-        raise ValidationError(N_("The text was not accepted."), {field: CONTROL_CHARACTERS})
-    if len(value) < minimum:
-        raise ValidationError(N_("The text was not accepted."),
-                              {field: (N_("At least %(n)s characters."), {"n": minimum})})
-    if len(value) > maximum:
-        raise ValidationError(N_("The text was not accepted."),
-                              {field: (N_("At most %(n)s characters."), {"n": maximum})})
-    return value
-
-
 def _lot_of(tender, lot_id) -> Lot | None:
     if lot_id in (None, ""):
         return None
@@ -137,7 +119,7 @@ def snapshot(question: Question) -> dict:
 
 def ask(actor, tender_id: int, text, lot_id=None, *, now: dt.datetime | None = None) -> Question:
     """A verified supplier's question, until the clarification cut-off (server clock)."""
-    body = clean_text(text, "text", minimum=TEXT_MIN, maximum=TEXT_MAX)
+    body = plain_text(text, "text", minimum=TEXT_MIN, maximum=TEXT_MAX)
     with unit_of_work():
         tender = visible_tender(actor, tender_id, lock=True)
         now = now or utcnow()
@@ -165,7 +147,7 @@ def answer(actor, question_id: int, text, *, now: dt.datetime | None = None) -> 
     """The centre's answer, published to everyone; the asker and the followers are told."""
     from procurement.tendering import follows
 
-    body = clean_text(text, "answer", minimum=ANSWER_MIN, maximum=ANSWER_MAX)
+    body = plain_text(text, "answer", minimum=ANSWER_MIN, maximum=ANSWER_MAX)
     with unit_of_work():
         found = db.session.get(Question, int(question_id))
         if found is None:

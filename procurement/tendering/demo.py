@@ -172,6 +172,7 @@ def _pool(ctx, city: str, centre, category_code: str, title: str, contributions:
 
 def _run(ctx, city: str, centre, finance, rnd, title: str, state: str):
     """Build the tender of `rnd` and take it to `state` through the services."""
+    from procurement.tendering import drafts as tender_drafts
     from procurement.tendering import services as tender_svc
 
     past = state in PAST
@@ -179,7 +180,7 @@ def _run(ctx, city: str, centre, finance, rnd, title: str, state: str):
     deadline = (now + dt.timedelta(days=23)) if past else _in_china(30)
     data = {"title": title, "method": "public_tender", "track": "gpl", "bid_deadline_at": deadline,
             "description": "本项目为政府投资项目绿色建材集中带量采购，各分包的技术要求不低于本市绿色建材政府采购需求标准。"}
-    tender = tender_svc.create_tender_from_round(centre, rnd.id, data, now=now)
+    tender = tender_drafts.create_tender_from_round(centre, rnd.id, data, now=now)
     if state == "draft":
         return tender
     tender_svc.submit(centre, tender.id, now=now)

@@ -18,11 +18,11 @@ from core.errors import Conflict, NotFound, PermissionDenied
 from core.extensions import db
 from core.i18n import N_, Term
 from core.services import unit_of_work
+from core.validation import Errors, text
 from procurement.tendering import policy
 from procurement.tendering.clarifications import lock_tender
 from procurement.tendering.models import TenderDocument
 from procurement.tendering.states import DRAFT
-from procurement.validation import Errors, text
 
 TITLE_MAX = 200
 

@@ -13,10 +13,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from core.money import MoneyError, format_fen, parse_yuan
 from core.timeutil import CHINA
+from core.validation import message_of
 from procurement.profiles.models import METHODS, TRACKS
 from procurement.profiles.views import METHOD_LABELS, TRACK_LABELS
 from procurement.tendering.states import CANCEL_REASONS
-from procurement.validation import message_of
 from procurement.web import choices
 
 CANCEL_REASON_LABELS = {

@@ -17,16 +17,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from catalog.interface import label as catalog_label
 from core.documents import document_path
 from core.errors import ServiceError
 from core.extensions import db
+from core.labels import label
 from core.models import City
 from core.timeutil import china_time, utcnow
 from core.web import page_number
-from procurement.profiles.views import label as profile_label
 from procurement.tendering import documents as tender_documents
 from procurement.tendering import policy
+from procurement.tendering import queries as tender_queries
 from procurement.tendering import services as tender_svc
 from procurement.tendering.blueprints import bp
 from procurement.tendering.checks import CHECK_TITLES
@@ -42,16 +42,9 @@ STATUS_LABELS = {
     "published": _l("Open for bids"), "closed": _l("Tendering closed"), "cancelled": _l("Cancelled"),
     "failed": _l("Failed"),
 }
-LABELS = {"status": STATUS_LABELS, "cancel_reason": CANCEL_REASON_LABELS, "check": CHECK_TITLES}
-
-
-def tender_label(value, group: str) -> str:
-    """A tender code word in the current locale: ``status``, ``cancel_reason``, ``check``, and
-    the profiles' ``method`` and ``track``."""
-    if group in ("method", "track", "rule"):
-        return profile_label(value, group)
-    found = LABELS.get(group, {}).get(value)
-    return str(found) if found is not None else ("" if value is None else str(value))
+#: Added to the one label registry (`core.labels`) by the tendering wiring (the tender checks
+#: join the gate checks' ``check`` group).
+LABELS = {"tender_status": STATUS_LABELS, "cancel_reason": CANCEL_REASON_LABELS, "check": CHECK_TITLES}
 
 
 def effective_status(tender, now=None) -> str:
@@ -63,7 +56,7 @@ def effective_status(tender, now=None) -> str:
 
 
 def rule_kind(kind) -> str:
-    return catalog_label(kind, "kind")
+    return label(kind, "kind")
 
 
 def lot_requirements(lot) -> list:
@@ -74,12 +67,12 @@ def lot_requirements(lot) -> list:
 def shown_tender(ref):
     """The tender of the URL (id or reference) once its due deadlines have run, or 404."""
     try:
-        tender = tender_svc.find_tender(current_user, ref)
+        tender = tender_queries.find_tender(current_user, ref)
     except ServiceError:
         abort(404)
     tender_id = tender.id
     tender_svc.catch_up(tender_id)
-    return tender_svc.get_tender(current_user, tender_id)
+    return tender_queries.get_tender(current_user, tender_id)
 
 
 @bp.get("/tenders")
@@ -99,7 +92,7 @@ def tender_list():
     if code and city is None:  # a city the platform does not know has no tenders
         rows, total = [], 0
     else:
-        rows, total = tender_svc.list_public(status=status, city_id=city.id if city else None,
+        rows, total = tender_queries.list_public(status=status, city_id=city.id if city else None,
                                              category_id=category_id, page=page, per_page=PER_PAGE, now=utcnow())
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     args = {k: v for k, v in (("city", city.code if city else None), ("status", status),
@@ -173,7 +166,7 @@ def _record_closed(record, p):
 
 
 def _record_cancelled(record, p):
-    return [_tender(p), _("Reason: %(reason)s", reason=f"{tender_label(p.get('reason_type'), 'cancel_reason')}: "
+    return [_tender(p), _("Reason: %(reason)s", reason=f"{label(p.get('reason_type'), 'cancel_reason')}: "
                                                       f"{p.get('reason', '')}")]
 
 

@@ -18,7 +18,9 @@ from core.policy import is_platform, login_required, roles_required
 from core.web import page_number
 from procurement.tendering import checks as tender_checks
 from procurement.tendering import documents as tender_documents
+from procurement.tendering import drafts as tender_drafts
 from procurement.tendering import policy
+from procurement.tendering import queries as tender_queries
 from procurement.tendering import services as tender_svc
 from procurement.tendering.blueprints import bp
 from procurement.tendering.forms import (CancelForm, DraftForm, NewTenderForm, ReviewForm, TenderDocumentForm,
@@ -33,14 +35,14 @@ PER_PAGE = 20
 def _managed_or_404(tender_id: int):
     """The tender for its centre, its finance office or platform staff (404 for anyone else)."""
     try:
-        tender = tender_svc.get_tender(current_user, tender_id)
+        tender = tender_queries.get_tender(current_user, tender_id)
     except ServiceError:
         abort(404)
     if not (policy.can_manage_tender(current_user, tender) or policy.is_tender_reviewer(current_user, tender)
             or is_platform(current_user)):
         abort(404)
     tender_svc.catch_up(tender.id)
-    return tender_svc.get_tender(current_user, tender.id)
+    return tender_queries.get_tender(current_user, tender.id)
 
 
 def _back(tender):
@@ -50,13 +52,13 @@ def _back(tender):
 @bp.get("/tenders/manage")
 @roles_required(R.PROCUREMENT_OFFICER, R.FINANCE_REVIEWER, R.PLATFORM_ADMIN, R.PLATFORM_REVIEWER)
 def tender_manage_list():
-    if tender_svc.managed_query(current_user) is None:
+    if tender_queries.managed_query(current_user) is None:
         abort(403)
     status = request.args.get("status") or None
     if status not in TENDER_STATES:
         status = None
     page = page_number(request.args)
-    rows, total = tender_svc.list_managed(current_user, status=status, page=page, per_page=PER_PAGE)
+    rows, total = tender_queries.list_managed(current_user, status=status, page=page, per_page=PER_PAGE)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render_template("tendering/manage_list.html", tenders=rows, total=total, page=page, pages=pages,
                            status=status, statuses=TENDER_STATES, args={"status": status} if status else {},
@@ -68,14 +70,14 @@ def tender_manage_list():
 def tender_new():
     if not policy.can_open_round(current_user):
         abort(403)
-    rounds = tender_svc.closed_rounds(current_user)
+    rounds = tender_queries.closed_rounds(current_user)
     form = NewTenderForm()
     form.round_id.choices = [(r.id, f"{r.reference} · {r.title}") for r in rounds]
     if request.method == "GET" and request.args.get("round", "").isdigit():
         form.round_id.data = int(request.args["round"])
     if rounds and form.validate_on_submit():
         try:
-            tender = tender_svc.create_tender_from_round(current_user, form.round_id.data, form.to_data())
+            tender = tender_drafts.create_tender_from_round(current_user, form.round_id.data, form.to_data())
         except ServiceError as exc:
             apply_form_errors(form, exc, lambda f, name: f.bid_deadline if name == "bid_deadline_at"
                               else form_field(f, name))
@@ -120,7 +122,7 @@ def tender_edit(tender_id):
             flash(_("Please correct the marked fields."), "danger")
         else:
             try:
-                tender_svc.update_draft(current_user, tender.id, data)
+                tender_drafts.update_draft(current_user, tender.id, data)
             except ServiceError as exc:
                 apply_form_errors(form, exc, lambda f, name: f.field_for(name))
             else:
@@ -255,7 +257,7 @@ def tenders_to_review(user) -> list:
     city_id = getattr(getattr(user, "organisation", None), "city_id", None)
     if city_id is None or not policy.is_tender_reviewer(user, SimpleNamespace(city_id=city_id)):
         return []
-    return [WorkItem(_l("Tenders waiting for your review"), tender_svc.count_awaiting_review(city_id),
+    return [WorkItem(_l("Tenders waiting for your review"), tender_queries.count_awaiting_review(city_id),
                      page_path("tendering.tender_manage_list", status="finance_review"))]
 
 
@@ -269,7 +271,7 @@ def tenders_to_publish(user) -> list:
     centre = policy.centre_of(user)
     if centre is None:
         return []
-    return [WorkItem(_l("Approved tenders to publish"), tender_svc.count_to_publish(centre.id),
+    return [WorkItem(_l("Approved tenders to publish"), tender_queries.count_to_publish(centre.id),
                      page_path("tendering.tender_manage_list", status="approved"))]
 
 

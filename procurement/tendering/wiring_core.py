@@ -8,7 +8,7 @@ def register(app) -> None:
     """Wire tenders into `app`."""
     from flask_babel import lazy_gettext as _l
 
-    from core import nav, openapi, scheduler, worklists
+    from core import labels, nav, openapi, scheduler, worklists
     from core import roles as R
     from core.demo import register_seeder
     from core.policy import register_policy
@@ -22,9 +22,10 @@ def register(app) -> None:
     app.cli.add_command(profiles_cli)
     scheduler.register_handler(app, DEADLINE_BIDS, services.close_tendering)
 
-    for name, func in {"tender_label": public_views.tender_label, "tender_status_now": public_views.effective_status,
-                       "profile_label": profile_views.label, "rule_value": profile_views.rule_value}.items():
-        app.add_template_filter(func, name)
+    labels.register(app, public_views.LABELS)
+    labels.register(app, profile_views.GROUPS)
+    app.add_template_filter(public_views.effective_status, "tender_status_now")
+    app.add_template_filter(profile_views.rule_value, "rule_value")
     for name, func in {"manage_tender": policy.can_manage_tender, "edit_tender": policy.can_edit_draft,
                        "review_tender": policy.can_review_tender, "tender_reviewer": policy.is_tender_reviewer,
                        "publish_tender": policy.can_publish_tender, "view_tender": policy.can_view_tender}.items():

@@ -307,3 +307,11 @@ def test_resolution_is_order_insensitive_per_key(perm, place):
     b = {r.key: r for r in resolve_rules(perm, *place)}
     assert a == b
     assert all(r.city_code in (None, place[0]) and r.climate_zone in (None, place[1]) for r in b.values())
+
+
+def test_overall_verdict_fail_beats_missing_beats_pass():
+    from catalog.compliance import FAIL, INCOMPLETE, MISSING, PASS, overall
+
+    assert overall([PASS, MISSING, FAIL]) == FAIL
+    assert overall([PASS, MISSING]) == INCOMPLETE
+    assert overall([PASS]) == PASS and overall([]) == PASS

@@ -16,7 +16,8 @@ from core.timeutil import today_cn, utcnow
 from tests.catalog.import_helpers import csv_bytes, row, seed_catalog, supplier_and_user
 
 from catalog.importing.columns import parse_header, row_to_data
-from catalog.importing.runner import RowDigests, row_digest, run_import
+from catalog.importing.checking import RowDigests, row_digest
+from catalog.importing.runner import run_import
 from catalog.models.products import (CarbonDeclaration, Certificate, Product, ProductIndicatorValue, ProductVerdict,
                                      VerdictDetail)
 from catalog.models.standards import Category
@@ -232,14 +233,14 @@ def test_a_failing_row_leaves_changed_products_untouched(tmp_path, two_suppliers
 def _hide_from_the_check(monkeypatch, sku):
     """The check does not see ``sku`` (as if another user created it right after the check read
     the supplier's products): the write then conflicts with it."""
-    from catalog.importing import runner
+    from catalog.importing import checking
 
-    lookup = runner._Checker._before
+    lookup = checking.Checker._before
 
     def before(self, skus):
         return lookup(self, [s for s in skus if s != sku])
 
-    monkeypatch.setattr(runner._Checker, "_before", before)
+    monkeypatch.setattr(checking.Checker, "_before", before)
 
 
 def test_partial_retry_row_by_row_writes_changed_products_and_new_ones(tmp_path, two_suppliers, monkeypatch):

@@ -131,7 +131,7 @@ def test_a_provider_outage_neither_blocks_the_cancellation_nor_loses_the_refund(
     counts = scheduler.run_due(start)
     assert (counts.done, counts.failed) == (0, 1)
     job = refunds.refund_job(bond.id)
-    assert job.status == "pending" and job.attempts == 1 and "PaymentUnavailable" in job.last_error
+    assert job.status == "pending" and job.attempts == 1 and "Unavailable" in job.last_error
     assert job.due_at >= start + scheduler.backoff(1)
     assert fresh(bond).status == "held" and fresh(bond).refund_pending
     # a second failure waits longer

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.models import AuditEvent, Deadline, Notification
 from core.timeutil import CHINA, today_cn, utcnow
 from procurement.machine.services import request_transition
-from procurement.pooling import services
+from procurement.pooling import queries, services
 from procurement.pooling.models import PooledLine, PoolingRound
 from procurement.records.models import ProjectRecord
 from procurement.records.services import verify_project
@@ -102,16 +102,16 @@ def test_purchaser_contributes_lines_copied_with_a_record_on_the_project_chain(w
     (rec,) = records(p, "pooled_line_contributed")
     assert rec.payload["reference"] == r.reference and [e["line_no"] for e in rec.payload["lines"]] == [1, 2]
     assert verify_project(p).ok
-    assert services.eligible_lines(p, r) == []
-    assert [ln.line_no for ln in services.eligible_lines(world.projects[1], r)] == [1, 2]
+    assert queries.eligible_lines(p, r) == []
+    assert [ln.line_no for ln in queries.eligible_lines(world.projects[1], r)] == [1, 2]
 
 
 def test_eligible_lines_are_the_uncovered_lines_of_the_rounds_categories(world):
     concrete_only = open_round(world, "ready_mixed_concrete")
     p = world.projects[0]
-    assert [ln.line_no for ln in services.eligible_lines(p, concrete_only)] == [1]
+    assert [ln.line_no for ln in queries.eligible_lines(p, concrete_only)] == [1]
     contribute(world, concrete_only, p, 1)
-    assert services.eligible_lines(p, concrete_only) == []
+    assert queries.eligible_lines(p, concrete_only) == []
 
 
 def test_a_line_of_another_category_is_refused(world):
@@ -179,7 +179,7 @@ def test_another_citys_purchaser_and_project_cannot_reach_the_round(world):
     with pytest.raises(NotFound):
         services.close_round(qingdao.centre, r.id)
     with pytest.raises(NotFound):
-        services.get_round(qingdao.purchaser, r.id)
+        queries.get_round(qingdao.purchaser, r.id)
 
 
 def test_a_project_not_in_procurement_cannot_contribute(world):
@@ -208,7 +208,7 @@ def test_a_round_past_its_closing_time_takes_no_lines_even_before_the_chronograp
     with pytest.raises(Conflict) as exc:
         contribute(world, r, world.projects[0], 1)
     assert "takes no more lines (closed" in exc.value.message
-    assert services.shown_status(db.session.get(PoolingRound, r.id)) == "closed"
+    assert queries.shown_status(db.session.get(PoolingRound, r.id)) == "closed"
 
 
 # --------------------------------------------------------------------------- withdrawing
@@ -221,7 +221,7 @@ def test_purchaser_withdraws_a_line_which_becomes_uncovered_again(world):
     assert services.withdraw_line(world.purchaser, pooled.id).status == "withdrawn"
     (rec,) = records(p, "pooled_line_withdrawn")
     assert rec.payload["reason"] == "by_purchaser" and rec.payload["lines"][0]["pooled_line_id"] == pooled.id
-    assert [ln.line_no for ln in services.eligible_lines(p, r)] == [1]
+    assert [ln.line_no for ln in queries.eligible_lines(p, r)] == [1]
     (again,) = contribute(world, r, p, 1)  # a withdrawn line is no longer live: it may be pooled again
     assert again.id != pooled.id
     with pytest.raises(Conflict):
@@ -264,7 +264,7 @@ def test_centre_closes_its_round_once_and_the_deadline_is_disarmed(world):
     assert scheduler.deadline_for(services.CLOSE_KIND, services.OBJECT_TYPE, r.id).status == "cancelled"
     with pytest.raises(Conflict):
         services.close_round(world.centre, r.id)
-    assert services.count_ready_to_tender(world.centre) == 1
+    assert queries.count_ready_to_tender(world.centre) == 1
 
 
 def test_purchasers_and_other_officers_do_not_close_or_cancel(world):
@@ -304,7 +304,7 @@ def test_catch_up_on_read_closes_a_round_past_its_time(world):
                        .values(due_at=utcnow() - dt.timedelta(minutes=1)))
     db.session.commit()
     scheduler.catch_up(services.OBJECT_TYPE, r.id)
-    assert services.get_round(world.centre, r.id).status == "closed"
+    assert queries.get_round(world.centre, r.id).status == "closed"
 
 
 def test_cancelling_withdraws_contributed_lines_with_records_and_tells_purchasers(world):
@@ -346,7 +346,7 @@ def test_returning_to_design_withdraws_contributed_lines_before_the_stage_record
     assert rec.payload["reason"] == "project_left_procurement" and rec.stage == "procurement"
     assert rec.seq == returned.seq - 1
     assert verify_project(p).ok  # the chain replays: the withdrawal was written in the procurement stage
-    assert services.count_open_rounds_for(world.purchaser) == 1  # the other project is still in procurement
+    assert queries.count_open_rounds_for(world.purchaser) == 1  # the other project is still in procurement
 
 
 def test_a_project_cannot_return_to_design_while_a_line_is_in_a_live_tender(world):
@@ -379,16 +379,16 @@ def test_lists_and_worklist_counts_follow_role_and_city(world):
     services.close_round(world.centre, closed.id)
     late = open_round(world)
     past_closing(late)
-    assert services.count_open_rounds_for(world.purchaser) == 1
-    assert services.count_ready_to_tender(world.centre) == 1
-    assert services.list_rounds(world.purchaser)[1] == 3
-    assert services.list_rounds(world.purchaser, status="open")[1] == 1
-    assert services.list_rounds(world.purchaser, status="closed")[1] == 2  # one by the clock
+    assert queries.count_open_rounds_for(world.purchaser) == 1
+    assert queries.count_ready_to_tender(world.centre) == 1
+    assert queries.list_rounds(world.purchaser)[1] == 3
+    assert queries.list_rounds(world.purchaser, status="open")[1] == 1
+    assert queries.list_rounds(world.purchaser, status="closed")[1] == 2  # one by the clock
     qingdao = World("qingdao")
-    assert services.list_rounds(qingdao.purchaser)[1] == 0 and services.list_rounds(qingdao.centre)[1] == 0
-    assert services.count_open_rounds_for(qingdao.purchaser) == 0
+    assert queries.list_rounds(qingdao.purchaser)[1] == 0 and queries.list_rounds(qingdao.centre)[1] == 0
+    assert queries.count_open_rounds_for(qingdao.purchaser) == 0
     with pytest.raises(ValidationError):
-        services.list_rounds(world.purchaser, status="bogus")
+        queries.list_rounds(world.purchaser, status="bogus")
 
 
 def test_field_messages_read_well(world):

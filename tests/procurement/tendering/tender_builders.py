@@ -8,6 +8,7 @@ import datetime as dt
 from core.extensions import db
 from core.timeutil import utcnow
 from procurement.pooling import services as pooling_svc
+from procurement.tendering import drafts as tender_drafts
 from procurement.tendering import services as tender_svc
 from procurement.tendering.models import Tender
 from tests.procurement.pooling.helpers import contribute, open_round
@@ -33,7 +34,7 @@ def draft(world, rnd, **data) -> Tender:
     body = {"title": "Concrete for three schools", "description": "Batch of C30 concrete",
             "method": "public_tender", "track": "gpl", "bid_deadline_at": deadline().isoformat()}
     body.update(data)
-    return tender_svc.create_tender_from_round(world.centre, rnd.id, body)
+    return tender_drafts.create_tender_from_round(world.centre, rnd.id, body)
 
 
 def tender_in(status: str, n_projects: int = 3, **data):

@@ -23,6 +23,8 @@ from procurement.pooling.models import PooledLine, PoolingRound
 from procurement.profiles.services import add_profile, profile_for
 from procurement.records.models import ProjectRecord
 from procurement.records.services import verify_project
+from procurement.tendering import drafts as tender_drafts
+from procurement.tendering import queries as tender_queries
 from procurement.tendering import services as tender_svc
 from procurement.tendering.checks import CHECKS, run_checks
 from procurement.tendering.models import Lot, Tender
@@ -72,7 +74,7 @@ def test_a_draft_needs_a_closed_round_of_the_officers_own_centre(app):
     with pytest.raises(PermissionDenied):
         draft(other, rnd)
     with pytest.raises(NotFound):
-        tender_svc.create_tender_from_round(world.centre, 999_999, {"title": "x", "bid_deadline_at": deadline()})
+        tender_drafts.create_tender_from_round(world.centre, 999_999, {"title": "x", "bid_deadline_at": deadline()})
     draft(world, rnd)
     with pytest.raises(IllegalMove):  # tendered already
         draft(world, rnd)
@@ -114,17 +116,18 @@ def test_update_draft_changes_header_and_lots_and_refuses_a_bond_above_the_cap(a
     world, _projects, tender = tender_in("draft")
     new_deadline = deadline(40)
     local = new_deadline.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M")
-    tender = tender_svc.update_draft(world.centre, tender.id, {
+    tender = tender_drafts.update_draft(world.centre, tender.id, {
         "title": "Concrete 2027", "bid_deadline_at": local, "lots": [{"number": 1, "title": "C30 lot", "bond_fen": 100}]})
     assert tender.title == "Concrete 2027" and tender.bid_deadline_at == new_deadline.replace(second=0)
     assert (tender.lots[0].title, tender.lots[0].bond_fen) == ("C30 lot", 100)
     before = counts()
     with pytest.raises(ValidationError) as refused:
-        tender_svc.update_draft(world.centre, tender.id, {"title": "Changed", "lots": [{"number": 1, "bond_fen": 300_001}]})
+        tender_drafts.update_draft(world.centre, tender.id,
+                                   {"title": "Changed", "lots": [{"number": 1, "bond_fen": 300_001}]})
     assert set(refused.value.fields) == {"lots.1.bond_fen"}
     assert "above the cap of ¥3,000.00" in refused.value.to_dict()["error"]["fields"]["lots.1.bond_fen"]
     with pytest.raises(ValidationError) as short:
-        tender_svc.update_draft(world.centre, tender.id, {"bid_deadline_at": deadline(19).isoformat()})
+        tender_drafts.update_draft(world.centre, tender.id, {"bid_deadline_at": deadline(19).isoformat()})
     assert set(short.value.fields) == {"bid_deadline_at"}
     tender = reload(tender)
     assert tender.title == "Concrete 2027" and tender.lots[0].bond_fen == 100  # nothing half-written
@@ -138,7 +141,7 @@ def test_update_draft_changes_header_and_lots_and_refuses_a_bond_above_the_cap(a
 def test_bad_lot_changes_are_field_errors(app, lots, field):
     world, _projects, tender = tender_in("draft", n_projects=1)
     with pytest.raises(ValidationError) as refused:
-        tender_svc.update_draft(world.centre, tender.id, {"lots": lots})
+        tender_drafts.update_draft(world.centre, tender.id, {"lots": lots})
     assert field in refused.value.fields
 
 
@@ -184,7 +187,7 @@ def test_the_budget_check_names_a_project_whose_budget_no_longer_covers_its_line
 def test_a_method_without_rules_in_the_city_fails_the_method_check(app):
     world, _projects, tender = tender_in("draft")
     with pytest.raises(ValidationError) as refused:
-        tender_svc.update_draft(world.centre, tender.id, {"track": "tbl", "method": "competitive_consultation"})
+        tender_drafts.update_draft(world.centre, tender.id, {"track": "tbl", "method": "competitive_consultation"})
     assert set(refused.value.fields) == {"method"}
 
 
@@ -262,7 +265,7 @@ def test_publication_uses_the_profile_in_force_on_the_publication_day(app):
         tender_svc.publish(world.centre, tender.id)
     assert "periods" in refused.value.fields and "35 days" in refused.value.to_dict()["error"]["fields"]["periods"]
     tender_svc.withdraw_approval(world.centre, tender.id)
-    tender_svc.update_draft(world.centre, tender.id, {"bid_deadline_at": deadline(36).isoformat()})
+    tender_drafts.update_draft(world.centre, tender.id, {"bid_deadline_at": deadline(36).isoformat()})
     tender_svc.submit(world.centre, tender.id)
     tender_svc.approve(world.finance, tender.id, "")
     assert tender_svc.publish(world.centre, tender.id).profile_id == stricter.id
@@ -386,12 +389,12 @@ def test_once_published_anyone_reads_the_tender_but_a_draft_is_seen_by_its_offic
     world, _projects, tender = tender_in("draft")
     other = _other_city_world()
     for user in (world.centre, world.finance):
-        assert tender_svc.get_tender(user, tender.id).id == tender.id
+        assert tender_queries.get_tender(user, tender.id).id == tender.id
     for user in (None, world.purchaser, other.centre, other.finance):
         with pytest.raises(NotFound):
-            tender_svc.get_tender(user, tender.id)
+            tender_queries.get_tender(user, tender.id)
     tender_svc.submit(world.centre, tender.id)
     tender_svc.approve(world.finance, tender.id, "")
     tender_svc.publish(world.centre, tender.id)
     for user in (None, world.purchaser, other.centre, other.finance):
-        assert tender_svc.get_tender(user, tender.id).id == tender.id
+        assert tender_queries.get_tender(user, tender.id).id == tender.id
