@@ -25,6 +25,7 @@ REQUIRED = N_("This field is required.")
 NOT_TEXT = N_("Must be text.")
 CONTROL_CHARACTERS = N_("Must not contain control characters.")
 TOO_LONG = N_("At most %(n)s characters.")
+TOO_SHORT = N_("At least %(n)s characters.")
 NOT_WHOLE_NUMBER = N_("Must be a whole number.")
 
 #: The dates input may name (certificates, reports, effective dates, deadlines): a far future
@@ -123,7 +124,7 @@ def plain_text(value, field: str, *, maximum: int, minimum: int = 0, refused: st
         raise ValidationError(refused, {field: CONTROL_CHARACTERS})
     if len(value) < minimum:
         message = too_short or refused
-        raise ValidationError(message, {field: (N_("At least %(n)s characters."), {"n": minimum})}, n=minimum)
+        raise ValidationError(message, {field: (TOO_SHORT, {"n": minimum})}, n=minimum)
     if len(value) > maximum:
         raise ValidationError(refused, {field: (TOO_LONG, {"n": maximum})})
     return value
