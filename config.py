@@ -115,6 +115,12 @@ class Config:
     SEALING_PWHASH_OPSLIMIT = int(os.environ.get("SEALING_PWHASH_OPSLIMIT", "2"))
     SEALING_PWHASH_MEMLIMIT = int(os.environ.get("SEALING_PWHASH_MEMLIMIT", str(64 * 1024 * 1024)))
     SEALING_THRESHOLD = int(os.environ.get("SEALING_THRESHOLD", "2"))
+    # Bid opening (procurement.opening): each key holder's unlocked share is re-sealed to an opening
+    # session's own X25519 key, whose private half is wrapped with a key derived from this secret
+    # (base64 of 32 bytes; unset: derived from SECRET_KEY). Unlocked shares are wiped when the
+    # bids are opened or when the session expires, this many minutes after the first unlock.
+    OPENING_SESSION_KEY = os.environ.get("OPENING_SESSION_KEY")
+    OPENING_SESSION_MINUTES = int(os.environ.get("OPENING_SESSION_MINUTES", "240"))
 
     # Mail: an SMTP URL (smtp://user:password@host:port, smtps://..., ?starttls=1); unset in the
     # embedded default, where core.embedded starts a local SMTP sink and fills it in.

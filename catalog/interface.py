@@ -10,7 +10,7 @@ writes. Dates are China calendar dates (`core.timeutil.today_cn()` when omitted)
   `rules_for`, and the compliance engine's checks for a stricter (tightened) limit:
   `check_tightening`, `typed_limit`, `tightened`, `describe_limit`, and names of code words (`label`)
 * products: `listed_passing_products`, `compliant_products`, `price_range`, `declared_values`,
-  `meets`, and stored `verdicts`
+  `meets`, and stored `verdicts`; `certificate_standing` (certified on a given day?)
 """
 from __future__ import annotations
 
@@ -372,3 +372,30 @@ def product_facts(product_id: int, city_id: int | None = None) -> dict | None:
                          values=_declared(p))
     return {"id": p.id, "supplier_id": p.supplier_id, "category_id": p.category_id, "status": p.status, "verdict": verdict,
             "sku": p.sku, "name_en": p.name_en, "name_zh": p.name_zh, "unit": p.unit, "offer": offer}
+
+
+def certificate_standing(product_id: int, on: dt.date) -> dict:
+    """Was the product certified on `on` (a China calendar date, e.g. a bid deadline's day)?
+
+    ``{"valid": bool, "certificates": [{"number", "status", "issued_on", "expires_on", "valid_on_day"}],
+    "test_reports": [{"number", "issued_on"}]}``, dates as ISO text. A certificate counts on `on`
+    when it was issued on or before it and expires on or after it (the expiry day itself is still
+    a valid day, as `Certificate.is_valid_on`), and it is still valid or was suspended, revoked or
+    marked expired only after `on` (its `changed_on`). Unknown product: not valid, no evidence."""
+    from catalog.models.products import Certificate, TestReport
+
+    if isinstance(product_id, bool) or not isinstance(product_id, int):
+        return {"valid": False, "certificates": [], "test_reports": []}
+    certificates = list(db.session.execute(select(Certificate).where(Certificate.product_id == product_id)
+                                           .order_by(Certificate.expires_on.desc(), Certificate.id)).scalars())
+    reports = list(db.session.execute(select(TestReport).where(TestReport.product_id == product_id)
+                                      .order_by(TestReport.issued_on.desc(), TestReport.id)).scalars())
+
+    def counts(c) -> bool:
+        in_period = c.issued_on <= on <= c.expires_on
+        return in_period and (c.status == "valid" or (c.changed_on is not None and c.changed_on > on))
+
+    return {"valid": any(counts(c) for c in certificates),
+            "certificates": [{"number": c.number, "status": c.status, "issued_on": c.issued_on.isoformat(),
+                              "expires_on": c.expires_on.isoformat(), "valid_on_day": counts(c)} for c in certificates],
+            "test_reports": [{"number": r.number, "issued_on": r.issued_on.isoformat()} for r in reports]}

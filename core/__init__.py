@@ -12,8 +12,8 @@ def register(app) -> None:
 
     from core import account_views  # noqa: F401  (routes on core.views.bp)
     from core import documents, models  # noqa: F401  (core's tables, whatever else is wired)
-    from core import (audit, checkpoint_views, health, labels, mail, nav, openapi, policy, roles, scheduler, web,
-                      workdays, worklists)
+    from core import (audit, checkpoint_views, draws_views, health, labels, mail, nav, openapi, policy, roles,
+                      scheduler, web, workdays, worklists)
     from core.api import OPENAPI
     from core.api import bp as api_bp
     from core.api import init_api
@@ -41,6 +41,7 @@ def register(app) -> None:
     labels.install(app)
     audit.install()
     checkpoint_views.register(app)  # public signed checkpoints: /integrity/checkpoints/...
+    draws_views.register(app)  # random draws: /draws/<id>, GET /api/v1/draws/{id}, `flask draws`
     mail.install()
     health.register(app, "mail", mail.health)
     health.register(app, "calendar", workdays.health)  # always ok; names years with no holiday data

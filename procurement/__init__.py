@@ -85,10 +85,19 @@ def register(app):
 
     from procurement.bids import wiring as bids_wiring  # sealed bids (issue 11)
 
+    from procurement.evaluation import wiring as evaluation_wiring  # expert pool and panels (issue 12)
+    from procurement.opening import wiring as opening_wiring  # bid opening and qualification (issue 12)
+    from procurement.evaluation.scoring import wiring as scoring_wiring  # scoring and the evaluation report (issue 12)
+    from procurement.awards import wiring as awards_wiring  # awards, challenges and complaints (issue 12)
+
     pooling_wiring.register(app)
     bids_wiring.register(app)  # routes on the tendering blueprints: before tendering registers them
     bonds_wiring.register(app)  # routes on the tendering blueprints: before tendering registers them
+    evaluation_wiring.register(app)
     tendering.register(app)
+    opening_wiring.register(app)
+    scoring_wiring.register(app)
+    awards_wiring.register(app)
 
     records_models.install()
     register_seeder(app, "projects", demo.seed_projects, order=30)

@@ -97,7 +97,9 @@ def _app_context(request):
 #: says which rows a test may have added (and so are deleted).
 #: Reference tables the migrations seed (every database has their rows): the ids present right
 #: after `upgrade` are kept between tests, rows a test adds are deleted.
-SEEDED_BY_MIGRATIONS = {"procedure_profiles": set()}  # national profiles of 0013_tendering
+SEEDED_BY_MIGRATIONS = {"procedure_profiles": set(),  # national profiles of 0013_tendering
+                        "expert_draw_rules": set(),  # the national expert-draw rule of 0017_draws_panels
+                        "abnormal_price_rules": set()}  # the national abnormal-price rule of 0018_scoring
 
 
 def _remember_seeded_rows() -> None:

@@ -486,19 +486,27 @@ def forfeit(actor, bond_id, reason_type, note="", *, now=None) -> Bond:
     text = _clean_reason(note, required=False)
     with unit_of_work():
         bond = _settled_bond(actor, bond_id, now)
-        BOND.check(bond.status, "forfeit")
-        if bond.refund_requested_at is not None:
-            raise Conflict(N_("This bid bond is being returned (%(cause)s) and cannot be forfeited."),
-                           cause=Term(bond.refund_cause))
-        _move(bond, "forfeit", actor=actor, forfeited_at=now, forfeit_reason=reason_type, reason=text)
-        scheduler.cancel(REFUND_OVERDUE, OBJECT_TYPE, bond.id)
-        notify_organisation(bond.supplier_org_id, "bonds.forfeited",
-                            N_("Your bid bond of %(amount)s for lot %(lot)s of tender %(reference)s is forfeited: "
-                               "%(reason)s."),
-                            {"amount": format_fen(bond.amount_fen), "lot": str(bond.lot.number),
-                             "reference": bond.tender.reference, "reason": Term(reason_type)},
-                            link=bond_link(bond.id))
+        forfeit_held(bond, reason_type, text, actor=actor, now=now)
     return bond
+
+
+def forfeit_held(bond, reason_type, note="", *, actor=None, now=None) -> None:
+    """Keep a held bond whose row the caller has locked, in the caller's transaction (no commit):
+    `forfeit` above, and the award's record of a winner's withdrawal or refusal to sign
+    (`procurement.awards.succession`), which forfeits the bond with the same commit."""
+    now = now or utcnow()
+    BOND.check(bond.status, "forfeit")
+    if bond.refund_requested_at is not None:
+        raise Conflict(N_("This bid bond is being returned (%(cause)s) and cannot be forfeited."),
+                       cause=Term(bond.refund_cause))
+    _move(bond, "forfeit", actor=actor, forfeited_at=now, forfeit_reason=reason_type, reason=note)
+    scheduler.cancel(REFUND_OVERDUE, OBJECT_TYPE, bond.id)
+    notify_organisation(bond.supplier_org_id, "bonds.forfeited",
+                        N_("Your bid bond of %(amount)s for lot %(lot)s of tender %(reference)s is forfeited: "
+                           "%(reason)s."),
+                        {"amount": format_fen(bond.amount_fen), "lot": str(bond.lot.number),
+                         "reference": bond.tender.reference, "reason": Term(reason_type)},
+                        link=bond_link(bond.id))
 
 
 # ------------------------------------------------------------------ for the bids

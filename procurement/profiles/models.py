@@ -31,6 +31,7 @@ RULE_FIELDS = (
     "min_valid_bidders", "price_weight_floor_goods_bp", "price_weight_floor_services_bp",
     "award_confirm_working_days", "award_notice_working_days", "standstill_working_days",
     "challenge_working_days", "challenge_answer_working_days", "complaint_working_days",
+    "complaint_decision_working_days",
     "contract_sign_days", "contract_publish_working_days", "bond_refund_working_days",
     "panel_min_size", "panel_large_size", "panel_large_budget_fen", "min_negotiation_rounds",
 )
@@ -87,6 +88,8 @@ class ProcedureProfile(db.Model):
     challenge_working_days: Mapped[int] = mapped_column(Integer)
     challenge_answer_working_days: Mapped[int] = mapped_column(Integer)
     complaint_working_days: Mapped[int] = mapped_column(Integer)
+    # The finance office decides a complaint within (30 wd; migration 0019_awards adds the column).
+    complaint_decision_working_days: Mapped[int] = mapped_column(Integer, default=30)
     # Contract signed within (30 days) of the award notice, published within (2 wd) of signing.
     contract_sign_days: Mapped[int] = mapped_column(Integer)
     contract_publish_working_days: Mapped[int] = mapped_column(Integer)

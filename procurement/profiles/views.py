@@ -43,6 +43,7 @@ RULE_LABELS = {
     "challenge_working_days": _l("Challenges lodged within"),
     "challenge_answer_working_days": _l("Challenges answered within"),
     "complaint_working_days": _l("Complaint after the answer within"),
+    "complaint_decision_working_days": _l("Complaint decided within"),
     "contract_sign_days": _l("Contract signed within (after the award notice)"),
     "contract_publish_working_days": _l("Contract published within (after signing)"),
     "bond_refund_working_days": _l("Bid bonds refunded within"),

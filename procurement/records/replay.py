@@ -201,6 +201,15 @@ PROCUREMENT_KINDS = (
     "tender_submitted", "tender_returned", "tender_approved", "tender_published", "tender_amended",
     "tender_closed", "tender_cancelled", "tender_failed",
     "tender_approval_withdrawn",
+    "tender_opened", "tender_lot_failed", "tender_lot_qualified", "tender_lot_next_step",
+    "evaluation_panel_requested", "evaluation_panel_drawn", "evaluation_panel_seat_declined",
+    "evaluation_panel_replacement_drawn", "evaluation_panel_completed", "evaluation_panel_cancelled",
+    "tender_lot_evaluation_started", "tender_lot_justification_decided", "tender_lot_justification_lapsed",
+    "tender_lot_report_issued", "tender_lot_report_withdrawn", "tender_lot_report_signed",
+    "award_submitted", "award_returned", "award_approved", "award_published", "award_withdrawn", "award_offered",
+    "award_offer_accepted", "award_offer_declined", "award_failed", "award_next_step", "award_challenged",
+    "award_challenge_answered", "award_challenge_withdrawn", "award_complaint_lodged", "award_complaint_decided",
+    "award_complaint_withdrawn",
 )
 RULES.update({kind: _nothing for kind in PROCUREMENT_KINDS})
 

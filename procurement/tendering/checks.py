@@ -14,7 +14,10 @@ the day of the check (`procurement.profiles.services.profile_for`):
 - ``periods``: the bid deadline is at least the minimum tender period after publication (now),
   the document availability period (working days) ends before it, and so does the
   clarification cut-off;
-- ``budget``: each contributing project's approved budget still covers its lines.
+- ``budget``: each contributing project's approved budget still covers its lines;
+- ``evaluation``: the evaluation method (`procurement.evaluation.scoring.criteria.tender_check`):
+  comprehensive scoring with the price weight at least the profile's floor and weights adding up
+  to 100; no plan is lowest evaluated price.
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ from procurement.profiles.services import NoProfile, profile_for
 from procurement.quantities import format_bp
 from procurement.tendering.states import LOT_ACTIVE
 
-CHECKS = ("lots", "method", "ceilings", "bond", "periods", "budget")
+CHECKS = ("lots", "method", "ceilings", "bond", "periods", "budget", "evaluation")
 
 #: What each check looks at, for people (pages show these instead of the code names).
 CHECK_TITLES = {
     "lots": _l("Lots"), "method": _l("Procurement method and rules"), "ceilings": _l("Lot ceilings"),
     "bond": _l("Bid bonds"), "periods": _l("Tender periods"), "budget": _l("Project budgets"),
+    "evaluation": _l("Evaluation method"),
 }
 
 #: Method and legal-track names used inside messages (Message parameters, translated when shown).
@@ -231,8 +235,17 @@ def _check_budget(ctx: _Context) -> dict:
                                            "lines."), {"n": projects}))
 
 
+def _check_evaluation(ctx: _Context) -> dict:
+    if ctx.profile is None:
+        return _result("evaluation", [(N_("No procedure rules to check the evaluation method against."), {})], ())
+    from procurement.evaluation.scoring.criteria import tender_check
+
+    problems, ok = tender_check(ctx.tender, ctx.profile)
+    return _result("evaluation", problems, ok)
+
+
 _RUNNERS = {"lots": _check_lots, "method": _check_method, "ceilings": _check_ceilings, "bond": _check_bond,
-            "periods": _check_periods, "budget": _check_budget}
+            "periods": _check_periods, "budget": _check_budget, "evaluation": _check_evaluation}
 
 
 def live_lines(tender) -> dict:

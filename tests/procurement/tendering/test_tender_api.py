@@ -44,7 +44,7 @@ def test_the_lifecycle_through_the_api(app, client):
 
     checks = client.get(f"/api/v1/tenders/{tid}/checks", headers=finance)
     assert checks.status_code == 200 and checks.get_json()["ok"] is True
-    assert [c["check"] for c in checks.get_json()["items"]] == ["lots", "method", "ceilings", "bond", "periods", "budget"]
+    assert [c["check"] for c in checks.get_json()["items"]] == ["lots", "method", "ceilings", "bond", "periods", "budget", "evaluation"]
 
     upload = client.post(f"/api/v1/tenders/{tid}/documents", headers=centre,
                          data={"title": "Tender documents", "file": (io.BytesIO(PDF), "tender.pdf")},

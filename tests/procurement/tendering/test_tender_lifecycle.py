@@ -201,7 +201,7 @@ def test_submit_approve_publish_write_a_record_on_every_contributing_project(app
         assert verify_project(project).ok
     actions = set(db.session.execute(select(AuditEvent.action).where(AuditEvent.object_type == "tenders")).scalars())
     assert {"tender.create", "tender.submitted", "tender.approved", "tender.published"} <= actions
-    assert tender.reviewed_by_id == world.finance.id and [c["ok"] for c in tender.review_checks] == [True] * 6
+    assert tender.reviewed_by_id == world.finance.id and [c["ok"] for c in tender.review_checks] == [True] * 7
 
 
 def test_submission_tells_the_citys_finance_office_and_approval_tells_the_centre(app):

@@ -1,0 +1,26 @@
+"""The demo: a pool of 15 experts per pilot city and Nanjing's panel, through the real services;
+idempotent; the documented expert login signs in."""
+
+from __future__ import annotations
+
+from core import draws
+from core.demo import DEMO_PASSWORD
+from core.extensions import db
+from procurement.evaluation.models import Expert, Panel
+
+
+def test_demo_pools_and_panel(app, client):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    counts = dict(db.session.execute(db.select(Expert.city_id, db.func.count(Expert.id)).group_by(Expert.city_id)).all())
+    assert len(counts) == 6 and set(counts.values()) == {15}
+    panel = db.session.execute(db.select(Panel)).scalar_one()
+    assert panel.status == "inviting" and panel.pending_draw_id is not None
+    assert sorted(m.status for m in panel.members) == ["accepted", "declined", "invited", "invited", "invited"]
+    first = db.session.get(draws.Draw, panel.draw_id)
+    assert draws.verify(first).ok and first.excluded_count >= 3  # three experts of other fields at least
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert db.session.execute(db.select(db.func.count(Expert.id))).scalar() == 90
+    assert db.session.execute(db.select(db.func.count(Panel.id))).scalar() == 1
+    assert client.post("/login", data={"email": "expert@demo.gbm.cn", "password": DEMO_PASSWORD}).status_code == 302
+    assert runner.invoke(args=["records", "verify"]).exit_code == 0
