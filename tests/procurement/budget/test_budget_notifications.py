@@ -24,7 +24,8 @@ def submitted(app):
 
 
 def _notes(user):
-    return db.session.execute(db.select(Notification).filter_by(user_id=user.id)).scalars().all()
+    # In the order they were written (an update can move a row in a PostgreSQL heap scan).
+    return db.session.execute(db.select(Notification).filter_by(user_id=user.id).order_by(Notification.id)).scalars().all()
 
 
 def _mails(user):

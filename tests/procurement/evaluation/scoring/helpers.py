@@ -62,9 +62,10 @@ def firm_bidder(world):
     return user, product
 
 
-def qualified_lot(unit_prices=(40_000, 42_000, 45_000), *, plan: dict | None = None):
-    """A lot whose bids (one per firm at `unit_prices`, fen per m3, received in that order, one
-    second apart) are opened and qualified."""
+def qualified_lot(unit_prices=(40_000, 42_000, 45_000), *, plan: dict | None = None, seconds=None):
+    """A lot whose bids (one per firm at `unit_prices`, fen per m3, submitted in that order and
+    received `seconds[i]` (default: i) seconds after an hour before the deadline) are opened and
+    qualified."""
     world, projects, tender = tender_with_plan(plan)
     lot = tender.lots[0]
     deadline = (utcnow() - dt.timedelta(minutes=1)).replace(microsecond=0)
@@ -74,7 +75,8 @@ def qualified_lot(unit_prices=(40_000, 42_000, 45_000), *, plan: dict | None = N
         hold_bond(tender, lot, user.organisation_id, deadline - dt.timedelta(hours=2))
         bids.append(bid_services.submit(user, tender.id, lot.id, {"product_id": product.id, "unit_price_fen": price},
                                         idempotency_key=f"scoring-{next(_keys):06d}",
-                                        now=deadline - dt.timedelta(hours=1) + dt.timedelta(seconds=i)).bid)
+                                        now=deadline - dt.timedelta(hours=1)
+                                        + dt.timedelta(seconds=seconds[i] if seconds else i)).bid)
         bidders.append(user)
     db.session.execute(update(Tender).where(Tender.id == tender.id).values(bid_deadline_at=deadline))
     db.session.commit()
@@ -106,9 +108,9 @@ def seat_panel(ctx, *, outsiders: int = 1) -> None:
 
 
 def evaluation_ready(unit_prices=(40_000, 42_000, 45_000), *, plan: dict | None = COMPREHENSIVE, start: bool = True,
-                     outsiders: int = 1):
+                     outsiders: int = 1, seconds=None):
     """A qualified lot with its complete panel and (by default) its evaluation started."""
-    ctx = qualified_lot(unit_prices, plan=plan)
+    ctx = qualified_lot(unit_prices, plan=plan, seconds=seconds)
     seat_panel(ctx, outsiders=outsiders)
     if start:
         services.start(ctx.world.centre, ctx.lot.id)

@@ -209,3 +209,20 @@ def test_the_evaluation_starts_only_on_a_qualified_lot_with_a_complete_panel(app
     assert "panel is not complete" in exc.value.message
     with pytest.raises(NotFound):
         services.start(ctx.bidders[0], ctx.lot.id)
+
+
+def test_equal_prices_rank_by_the_earlier_receipt(app):
+    """Firms 0 and 1 both bid CNY 80,000 (equal score, equal price score); firm 1 bid second (a
+    higher bid and opening number) but its bid was received first, so it ranks first: the receipt
+    time decides before the opening number, as published."""
+    ctx = evaluation_ready((40_000, 40_000, 45_000), plan=None, outsiders=0, seconds=(5, 1, 9))
+    assert ctx.bids[1].received_at < ctx.bids[0].received_at and ctx.bids[1].id > ctx.bids[0].id
+    services.issue_report(ctx.world.centre, ctx.lot.id)
+    for member in ctx.members:
+        services.sign(member, ctx.lot.id)
+    ranking = results.ranking(ctx.lot.id)
+    assert [(r.rank, r.bid_id, r.score) for r in ranking] == [
+        (1, ctx.bids[1].id, 100), (2, ctx.bids[0].id, 100), (3, ctx.bids[2].id, Fraction(800, 9))]
+    assert ranking[0].received_at < ranking[1].received_at
+    assert services.evaluation_of(ctx.lot.id).report["tie_rule"] == [
+        "higher_total", "higher_price_score", "earlier_receipt", "lower_opening_number"]
