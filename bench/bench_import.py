@@ -40,7 +40,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("EMBEDDED_SERVICES", "0")
 
 # Categories with realistic indicator columns (key, unit, generator).
 PROFILES = [
@@ -184,8 +183,6 @@ def main(argv=None) -> int:
     else:
         db_url = f"sqlite:///{workdir}/bench.db"
         backend = "SQLite"
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("SEARCH_SYNC_MODE", "off")
     try:
         from flask_migrate import upgrade
 

@@ -39,7 +39,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, Misuse, NotFound
 from core.extensions import db
 from core.hashchain import canonical_json
 from core.i18n import N_
@@ -158,7 +158,7 @@ def build_snapshot(purpose: str, subject: str, candidates: Iterable[Candidate], 
     strata = [[str(name), None if size is None else int(size)] for name, size in strata]
     names = [name for name, _size in strata]
     if not strata or len(set(names)) != len(names) or not all(_KEY.match(n) for n in names):
-        raise ValueError(f"strata must be distinct keys: {names!r}")
+        raise Misuse("strata must be distinct keys of [a-z][a-z0-9_]", names)
     if any(size is not None and size < 0 for _n, size in strata):
         raise ValueError("a stratum size cannot be negative")
     cands = sorted(({"id": c.id, "stratum": c.stratum, "attributes": dict(c.attributes)} for c in candidates),
@@ -183,7 +183,7 @@ def sha256_text(text: str) -> str:
 def commit(purpose: str, subject: str, *, actor=None, parent: Draw | None = None) -> Draw:
     """A new draw with a fresh secret seed; its commitment is public from now on. No commit."""
     if not _KEY.match(purpose or "") or not _REF.match(subject or ""):
-        raise ValueError(f"bad purpose or subject: {purpose!r} {subject!r}")
+        raise Misuse("a draw needs a purpose key and a subject reference", (purpose, subject))
     seed = secrets.token_hex(32)
     draw = Draw(purpose=purpose, subject=subject, status=COMMITTED, algorithm=ALGORITHM, seed=seed,
                 commitment=commitment_of(seed), parent_id=parent.id if parent is not None else None,

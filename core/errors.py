@@ -70,3 +70,13 @@ class Unavailable(ServiceError):
 
     status = 503
     code = "unavailable"
+
+
+class Misuse(ValueError):
+    """A wiring or calling mistake in code (a programmer error, found by tests, never shown to a
+    user): its message is a plain English constant, not a translatable one, and `given` keeps
+    the value that was refused for the log and the debugger."""
+
+    def __init__(self, message: str, given=None):
+        super().__init__(message)
+        self.given = given

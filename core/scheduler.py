@@ -43,6 +43,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from core.errors import Misuse
 from core.extensions import db
 from core.models import Deadline
 from core.timeutil import utcnow
@@ -57,16 +58,6 @@ ERROR_MAX = 2000  # characters of a handler's error kept in last_error
 TICK_LOCK_KEY = "chronograph:tick"
 
 _table = Deadline.__table__
-
-
-class SchedulerMisuse(ValueError):
-    """A wiring or calling mistake (a programmer error, found by tests, never shown to a user):
-    its message is a plain English constant, not a translatable one, and `given` keeps the
-    value that was refused for the log and the debugger."""
-
-    def __init__(self, message: str, given=None):
-        super().__init__(message)
-        self.given = given
 
 
 @dataclass
@@ -89,13 +80,13 @@ def register_handler(app, kind: str, func) -> None:
     """Run `func(object_id, due_at)` when a deadline of `kind` falls due (from `register(app)`).
 
     One handler per kind; registering another function for a kind already taken is a
-    `SchedulerMisuse` (a ValueError), as is a kind longer than its column.
+    `Misuse` (a ValueError), as is a kind longer than its column.
     """
     if not kind or len(kind) > _table.c.kind.type.length:
-        raise SchedulerMisuse("a deadline kind must be non-empty and fit the column Deadline.kind", kind)
+        raise Misuse("a deadline kind must be non-empty and fit the column Deadline.kind", kind)
     handlers = app.extensions.setdefault(EXTENSION_KEY, {})
     if handlers.get(kind, func) is not func:
-        raise SchedulerMisuse("this deadline kind already has another handler", kind)
+        raise Misuse("this deadline kind already has another handler", kind)
     handlers[kind] = func
 
 
@@ -121,11 +112,11 @@ def schedule(kind: str, object_type: str, object_id: int, due_at: datetime) -> N
     already done or cancelled; attempts and error cleared). No commit: call it inside the use case
     whose change sets the deadline. `due_at` is an aware datetime; `kind` must have a handler."""
     if not isinstance(due_at, datetime) or due_at.tzinfo is None:
-        raise SchedulerMisuse("schedule() needs an aware datetime", due_at)
+        raise Misuse("schedule() needs an aware datetime", due_at)
     if kind not in handlers():
-        raise SchedulerMisuse("no handler is registered for this deadline kind", kind)
+        raise Misuse("no handler is registered for this deadline kind", kind)
     if not object_type or len(object_type) > _table.c.object_type.type.length:
-        raise SchedulerMisuse("an object type must be non-empty and fit the column Deadline.object_type", object_type)
+        raise Misuse("an object type must be non-empty and fit the column Deadline.object_type", object_type)
     insert = _insert_for(db.session.get_bind().dialect.name)
     armed = {"due_at": due_at, "status": "pending", "attempts": 0, "last_error": None, "done_at": None}
     stmt = insert(_table).values(kind=kind, object_type=object_type, object_id=int(object_id),
@@ -257,7 +248,7 @@ def run_due(now: datetime | None = None, *, object_type: str | None = None, obje
     """
     now = now or utcnow()
     if now.tzinfo is None:
-        raise SchedulerMisuse("run_due() needs an aware datetime", now)
+        raise Misuse("run_due() needs an aware datetime", now)
     if db.session.new or db.session.dirty or db.session.deleted:
         raise RuntimeError("run_due()/catch_up() with unsaved changes in the session: commit or roll back first")
     registry = handlers()
