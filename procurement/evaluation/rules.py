@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
 
-from core import audit
+from core import audit, dated_rules
 from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.i18n import N_
@@ -34,11 +33,7 @@ def rule_for(city_id: int | None, on: dt.date | None = None) -> ExpertRule:
     """The expert-draw rule in force on `on` (China date): the city's own latest row not after
     `on`, else the national one. NotFound when neither exists."""
     on = on or today_cn()
-    row = db.session.execute(
-        select(ExpertRule).where(ExpertRule.effective_from <= on,
-                                 or_(ExpertRule.city_id.is_(None), ExpertRule.city_id == city_id)
-                                 if city_id is not None else ExpertRule.city_id.is_(None))
-        .order_by(ExpertRule.city_id.is_(None), ExpertRule.effective_from.desc()).limit(1)).scalar_one_or_none()
+    row = dated_rules.in_force(ExpertRule, city_id, on)
     if row is None:
         raise NotFound(N_("No expert draw rule is in force on %(date)s."), date=on.isoformat())
     return row
@@ -46,11 +41,7 @@ def rule_for(city_id: int | None, on: dt.date | None = None) -> ExpertRule:
 
 def rules(city_id: int | None = None) -> list[ExpertRule]:
     """National rows and those of `city_id`, newest first."""
-    stmt = select(ExpertRule)
-    if city_id is not None:
-        stmt = stmt.where(or_(ExpertRule.city_id.is_(None), ExpertRule.city_id == city_id))
-    return list(db.session.execute(stmt.order_by(ExpertRule.city_id.nulls_first(),
-                                                 ExpertRule.effective_from.desc())).scalars())
+    return dated_rules.history(ExpertRule, city_id)
 
 
 def add_rule(actor, *, effective_from: dt.date, recent_service_days: int, city_id: int | None = None,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import or_, select
 
-from core import audit
+from core import audit, dated_rules
 from core.errors import NotFound
 from core.extensions import db
 from core.i18n import N_, Term
@@ -31,14 +31,8 @@ def profile_for(method: str, track: str, city_id: int | None, on: dt.date | None
     row with the latest effective date not after `on`, else the national row likewise.
     Raises `NoProfile` when neither exists."""
     on = on or today_cn()
-    rows = db.session.execute(
-        select(ProcedureProfile)
-        .where(ProcedureProfile.method == method, ProcedureProfile.track == track,
-               ProcedureProfile.effective_from <= on,
-               or_(ProcedureProfile.city_id.is_(None), ProcedureProfile.city_id == city_id)
-               if city_id is not None else ProcedureProfile.city_id.is_(None))
-        .order_by(ProcedureProfile.city_id.is_(None), ProcedureProfile.effective_from.desc())
-        .limit(1)).scalar_one_or_none()
+    rows = dated_rules.in_force(ProcedureProfile, city_id, on, ProcedureProfile.method == method,
+                                ProcedureProfile.track == track)
     if rows is None:
         raise NoProfile(N_("No procedure rules are in force for %(method)s on %(date)s."),
                         method=Term(method), date=on.isoformat())

@@ -18,9 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from sqlalchemy import or_, select
 
-from core import audit
+from core import audit, dated_rules
 from core.errors import ValidationError
 from core.extensions import db
 from core.i18n import N_, message_payload
@@ -38,22 +37,12 @@ DAY_END = dt.time(23, 59, 59)
 def rule_for(city_id: int | None, on: dt.date | None = None) -> AbnormalPriceRule | None:
     """The rule in force on `on` (China date, default today): the city's latest row not after
     `on`, else the national one; None when neither exists (nothing is flagged)."""
-    on = on or today_cn()
-    return db.session.execute(
-        select(AbnormalPriceRule).where(AbnormalPriceRule.effective_from <= on,
-                                        or_(AbnormalPriceRule.city_id.is_(None), AbnormalPriceRule.city_id == city_id)
-                                        if city_id is not None else AbnormalPriceRule.city_id.is_(None))
-        .order_by(AbnormalPriceRule.city_id.is_(None), AbnormalPriceRule.effective_from.desc()).limit(1)
-    ).scalar_one_or_none()
+    return dated_rules.in_force(AbnormalPriceRule, city_id, on or today_cn())
 
 
 def rules(city_id: int | None = None) -> list[AbnormalPriceRule]:
     """National rows and those of `city_id` (every city's when None), newest first."""
-    stmt = select(AbnormalPriceRule)
-    if city_id is not None:
-        stmt = stmt.where(or_(AbnormalPriceRule.city_id.is_(None), AbnormalPriceRule.city_id == city_id))
-    return list(db.session.execute(stmt.order_by(AbnormalPriceRule.city_id.nulls_first(),
-                                                 AbnormalPriceRule.effective_from.desc())).scalars())
+    return dated_rules.history(AbnormalPriceRule, city_id)
 
 
 def add_rule(actor, *, effective_from: dt.date, city_id: int | None = None, below_average_bp: int | None = None,
