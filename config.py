@@ -131,6 +131,14 @@ class Config:
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "thread")
     # Absolute links in e-mails; unset = the address of the request that queued the mail.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+    # OCDS open data (procurement.opendata): every ocid starts with this prefix. "ocds-xxxxxx" is
+    # the standard's placeholder for tests and demos; a publisher registers its own prefix with
+    # the Open Contracting Partnership and must never change it once data is out.
+    OCDS_OCID_PREFIX = os.environ.get("OCDS_OCID_PREFIX", "ocds-xxxxxx")
+    # The publisher named in every OCDS package.
+    OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Green Building Materials Procurement Platform")
+    # How often the chronograph publishes what the audit trail says happened (reads catch up anyway).
+    OCDS_SWEEP_MINUTES = int(os.environ.get("OCDS_SWEEP_MINUTES", "5"))
 
     # Sign-in sessions live on the server (core.sessions): they end after this long without a
     # request, or this long after sign-in at the latest; the cookie lasts no longer either.

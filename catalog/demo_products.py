@@ -85,6 +85,17 @@ SUPPLIER_CATEGORIES = [
     ["sealants", "plastic_pipes", "taps"],                             # Shaoxing Keqiao Sealants
 ]
 
+#: Second sources (supplier index -> categories outside its main range, three listed products
+#: each, passing everywhere with a fresh certificate), so that the demo tenders of these
+#: categories have the three or more qualified bidders an opening needs (procurement demos).
+SECOND_SOURCES = {
+    7: ["waterproof_membranes"], 11: ["waterproof_membranes"], 4: ["waterproof_membranes"],
+    2: ["wall_coatings"], 9: ["wall_coatings"], 5: ["wall_coatings"],
+    10: ["paper_faced_gypsum_board"], 0: ["paper_faced_gypsum_board", "ready_mixed_concrete"],
+    3: ["masonry"], 6: ["ready_mixed_concrete"],
+}
+SECOND_SOURCE_PRODUCTS = 3
+
 BRANDS = ["绿石 Greenstone", "新华 Xinhua", "越城 Yuecheng", "太湖 Taihu", "海湾 Haiwan", "南海 Nanhai",
           "金陵 Jinling", "钱塘 Qiantang", "胶州 Jiaozhou", "顺德 Shunde", "安吉 Anji", "柯桥 Keqiao"]
 
@@ -248,8 +259,54 @@ def seed_products(ctx: dict) -> int:
             _place_in_lifecycle(product, n, s_rng, expires < today, reviewer)
             created += 1
         db.session.flush()
+    created += _second_sources(suppliers, cats, strict, reviewer, today)
     if created:
         audit.record("demo.products_seed", object_type="products", object_id="demo", after={"created": created})
+    return created
+
+
+def _second_sources(suppliers, cats, strict, reviewer, today) -> int:
+    """The `SECOND_SOURCES` products that do not exist yet (SKUs ending in -Sn): listed, passing."""
+    from catalog.services.product_bulk import make_upsert_context
+    from catalog.services.product_upsert import upsert_product
+
+    created = 0
+    for s_index, codes in sorted(SECOND_SOURCES.items()):
+        if s_index >= len(suppliers):
+            continue
+        supplier = suppliers[s_index]
+        rng = random.Random(f"{SEED}-second-{s_index}")
+        context = make_upsert_context(supplier)
+        context.bulk = False
+        actor = next((u for u in supplier.users), None)
+        for code in codes:
+            if code not in cats:
+                continue
+            name_en, name_zh, unit, (lo, hi), models, carbon = TEMPLATES[code]
+            for n in range(SECOND_SOURCE_PRODUCTS):
+                sku = f"{code[:3].upper()}-{s_index + 1:02d}-S{n + 1}"
+                if sku in context.products:
+                    continue
+                body, body_zh = CERT_BODIES[n % len(CERT_BODIES)]
+                issued = today - dt.timedelta(days=400 + 30 * n)
+                model = models[n % len(models)]
+                data = {"sku": sku, "name_en": f"{name_en} {model}", "name_zh": f"{name_zh} {model}", "category": code,
+                        "brand": BRANDS[s_index], "model_spec": model, "unit": unit,
+                        "list_price_fen": int(rng.uniform(lo, hi) * 100), "manufacturer": supplier.name_zh,
+                        "plant": f"{supplier.address or ''} plant 2".strip(), "description": f"{name_zh}，型号 {model}。",
+                        "indicators": _indicators(code, strict.get(code, {}), rng, "ok"),
+                        "certificate": {"number": f"CGBM{issued.year}{body}{s_index:02d}S{code[:3].upper()}{n}",
+                                        "body": f"{body} {body_zh}", "star_grade": 3, "standard": CERT_STANDARD,
+                                        "issued_on": issued, "expires_on": issued + dt.timedelta(days=5 * 365)}}
+                if carbon is not None:
+                    c_unit, (c_lo, c_hi) = carbon
+                    data["carbon"] = {"declared_unit": c_unit, "gwp_a1a3": _round(rng.uniform(c_lo, c_hi)),
+                                      "valid_until": today + dt.timedelta(days=900),
+                                      "program_operator": EPD_OPERATORS[0]}
+                product = upsert_product(supplier, data, actor, audit=False, context=context)
+                _place_in_lifecycle(product, n, rng, False, reviewer)
+                created += 1
+        db.session.flush()
     return created
 
 

@@ -38,7 +38,7 @@ def notify(users, kind: str, template: str, params: dict | None = None, *, link:
         if email:
             with force_locale(user.locale or "en"):
                 text = render_payload(payload)
-                body = text if not link else f"{text}\n\n{_absolute(link)}"
+                body = text if not link else f"{text}\n\n{absolute_link(link)}"
             queue_mail(user.email, text[:300], body, kind)
     return rows
 
@@ -49,7 +49,9 @@ def notify_organisation(organisation_id: int, kind: str, template: str, params: 
     return notify(recipients_in(organisation_id, *roles), kind, template, params, link=link, email=email)
 
 
-def _absolute(link: str) -> str:
+def absolute_link(link: str) -> str:
+    """`link` as an absolute URL (PUBLIC_BASE_URL, else the request's host): the one base-URL rule of
+    mailed links."""
     from flask import current_app, has_request_context, request
 
     if link.startswith(("http://", "https://")):

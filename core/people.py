@@ -37,7 +37,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def _issue(user: User, purpose: str, actor=None) -> str:
+def issue_token(user: User, purpose: str, actor=None) -> str:
+    """A new single-use account token (invitation or password reset) for `user`, stored hashed
+    (no commit); returns the token for the link."""
     token = secrets.token_urlsafe(32)
     db.session.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=_digest(token),
                                 expires_at=utcnow() + LIFETIMES[purpose], created_by_id=getattr(actor, "id", None)))
@@ -105,7 +107,7 @@ def invite(actor, *, email: str, name: str, roles) -> User:
                       active=False, roles=[UserRole(role=r) for r in roles])
         db.session.add(person)
         db.session.flush()
-        token = _issue(person, INVITE, actor)
+        token = issue_token(person, INVITE, actor)
         link = url_for("core.accept_invitation", token=token, _external=True)
         queue_mail(email, _("You are invited to the green building materials procurement platform"),
                    _("%(inviter)s invited you to join %(organisation)s on the platform. Set your password here "
@@ -183,7 +185,7 @@ def request_password_reset(email: str) -> None:
     if person is None or not person.active:
         return
     with unit_of_work():
-        token = _issue(person, RESET)
+        token = issue_token(person, RESET)
         link = url_for("core.reset_password", token=token, _external=True)
         with force_locale(person.locale or "en"):
             queue_mail(person.email, _("Reset your password"),

@@ -26,6 +26,7 @@ HOME_TITLES = {
     R.PROCUREMENT_OFFICER: N_("Procurement centre home"),
     R.FINANCE_REVIEWER: N_("Finance office home"),
     R.INSPECTOR: N_("Inspector home"),
+    R.EXPERT: N_("Evaluation expert home"),
     R.PLATFORM_ADMIN: N_("Platform administration"),
     R.PLATFORM_REVIEWER: N_("Platform review desk"),
 }

@@ -75,7 +75,8 @@ def register(app):
     hooks = machine_gates.install(app)
     budget_gates.register(hooks)
     design_gates.register(hooks)
-    # procurement -> construction -> acceptance -> closed: no gates yet, so those moves are refused.
+    # procurement -> construction (agreements), construction -> acceptance -> closed (acceptance): their
+    # packages add their gates from their own wiring below.
 
     # Pooling and batch tenders (issue 10): each part wires its own routes, handlers and demo.
     from procurement import tendering
@@ -98,6 +99,20 @@ def register(app):
     opening_wiring.register(app)
     scoring_wiring.register(app)
     awards_wiring.register(app)
+    from procurement.agreements import wiring as agreements_wiring  # agreements and call-off orders (issue 13)
+    agreements_wiring.register(app)
+    from procurement.oversight import wiring as oversight_wiring  # dashboards, targets, red flags (issue 15)
+    oversight_wiring.register(app)
+    from procurement.portal import wiring as portal_wiring  # public portal and Atom feeds (issue 15)
+    portal_wiring.register(app)
+    from procurement.acceptance import wiring as acceptance_wiring  # deliveries and completion acceptance (issue 14)
+    acceptance_wiring.register(app)
+    from procurement.inspections import wiring as inspections_wiring  # "double random" inspections (issue 14)
+    inspections_wiring.register(app)
+    from procurement.opendata import wiring as opendata_wiring  # OCDS 1.1.5 releases, records, /ocds (issue 15)
+    opendata_wiring.register(app)
+    from procurement.negotiation import wiring as negotiation_wiring  # negotiation rounds (issue 12)
+    negotiation_wiring.register(app)
 
     records_models.install()
     register_seeder(app, "projects", demo.seed_projects, order=30)

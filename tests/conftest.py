@@ -93,13 +93,13 @@ def _app_context(request):
         _truncate_all()
 
 
-#: Reference rows the migrations seed (every database has them): kept between tests. Each entry
-#: says which rows a test may have added (and so are deleted).
 #: Reference tables the migrations seed (every database has their rows): the ids present right
 #: after `upgrade` are kept between tests, rows a test adds are deleted.
 SEEDED_BY_MIGRATIONS = {"procedure_profiles": set(),  # national profiles of 0013_tendering
                         "expert_draw_rules": set(),  # the national expert-draw rule of 0017_draws_panels
-                        "abnormal_price_rules": set()}  # the national abnormal-price rule of 0018_scoring
+                        "abnormal_price_rules": set(),  # the national abnormal-price rule of 0018_scoring
+                        "inspection_rules": set(),  # the national inspection rule of 0022_inspections
+                        "oversight_rules": set()}  # the national oversight rule of 0025_oversight
 
 
 def _remember_seeded_rows() -> None:

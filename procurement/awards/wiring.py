@@ -7,6 +7,7 @@ def register(app) -> None:
     """Wire awards, challenges and complaints into `app`."""
     from core import labels as core_labels
     from core import openapi, scheduler
+    from core.demo import register_seeder
     from core.policy import register_policy
     from procurement.awards import (  # noqa: F401
         api,
@@ -20,6 +21,7 @@ def register(app) -> None:
         succession,
         views,
     )
+    from procurement.awards import demo as awards_demo
     from procurement.awards.blueprints import api_bp, bp
     from procurement.awards.states import (
         DEADLINE_ANSWER,
@@ -47,3 +49,14 @@ def register(app) -> None:
                        "complain_challenge": policy.can_complain,
                        "decide_complaint": policy.can_decide_complaint}.items():
         register_policy(app, name, func)
+    # Demo: bids on the closed demo tenders (at their publication), then opening to award.
+    from procurement.opening import demo as opening_demo
+    from procurement.tendering import demo as tender_demo
+
+    tender_demo.on_demo_step(app, opening_demo.demo_bids)
+    register_seeder(app, "awards", awards_demo.seed_awards, order=70)
+    from core import worklists
+    from procurement.awards.worklists import PROVIDERS
+
+    for provider in PROVIDERS:  # key holders' shares and finance reviews waiting
+        worklists.register(app, provider)

@@ -125,7 +125,8 @@ def submit_bid(tender_id, lot_id):
     key = request.headers.get("Idempotency-Key") or body.get("idempotency_key")
     # No catch_up here: the service compares the deadline with the clock itself, and a storm of
     # bids just before a deadline should not also query the chronograph's table each time.
-    result = services.submit(g.api_user, tender_id, lot_id, body, idempotency_key=key, replaces=body.get("replaces"))
+    result = services.submit(g.api_user, tender_id, lot_id, body, idempotency_key=key, replaces=body.get("replaces"),
+                             client_address=request.remote_addr)
     return jsonify({"bid": bid_json(result.bid), "receipt": sealed_round.receipt_json(result.receipt),
                     "notes": _notes(result.notes)}), (201 if result.created else 200)
 

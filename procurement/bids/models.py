@@ -108,6 +108,8 @@ class Bid(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(80))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"))
+    # The submitter's network address (request.remote_addr): oversight flags bidders sharing one.
+    client_address: Mapped[str | None] = mapped_column(String(45))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     receipts: Mapped[list[BidReceipt]] = relationship(order_by="BidReceipt.id", back_populates="bid")

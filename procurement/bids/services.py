@@ -132,14 +132,15 @@ def _receipt(bid: Bid, kind: str, at: dt.datetime, tender, extra: dict | None = 
 # ------------------------------------------------------------------ submission
 
 def submit(actor, tender_id, lot_id, data: dict, *, idempotency_key, replaces=None,
-           now: dt.datetime | None = None) -> Submission:
-    """Submit (or replace) a supplier firm's bid on a lot; see the module docstring."""
+           now: dt.datetime | None = None, client_address: str | None = None) -> Submission:
+    """Submit (or replace) a supplier firm's bid on a lot; see the module docstring.
+    `client_address`: the submitter's network address, kept for oversight's red flags."""
     now = commitments.truncate_ms(now or utcnow())
     key = clean_idempotency_key(idempotency_key)
     if not isinstance(data, dict):
         raise ValidationError(N_("The body must be a JSON object."))
     try:
-        return _submit(actor, tender_id, lot_id, data, key, replaces, now)
+        return _submit(actor, tender_id, lot_id, data, key, replaces, now, (client_address or "")[:45] or None)
     except IntegrityError:
         db.session.rollback()
         raise Conflict(N_("Another submission for this lot, or with this request id, arrived at the same moment. "
@@ -172,7 +173,7 @@ def _as_id(value) -> int | None:
     return number if 0 < number < 2**31 else None
 
 
-def _submit(actor, tender_id, lot_id, data, key, replaces, now) -> Submission:
+def _submit(actor, tender_id, lot_id, data, key, replaces, now, client_address=None) -> Submission:
     # keep_loaded: the answer shows the bid and receipt just written, without reading them back.
     with unit_of_work(keep_loaded=True):
         tender, lot, public_key = _tender_and_lot(tender_id, lot_id)
@@ -230,7 +231,8 @@ def _submit(actor, tender_id, lot_id, data, key, replaces, now) -> Submission:
         bid = Bid(tender_id=tender.id, lot_id=lot.id, supplier_org_id=actor.organisation_id, submitted_by_id=actor.id,
                   sequence=sequence, status=SUBMITTED, sealed_envelope=envelope,
                   envelope_sha256=sealing.sha256_hex(envelope), client_sealed=client_sealed, idempotency_key=key,
-                  received_at=now, replaces_id=live.id if live else None, updated_at=now)
+                  received_at=now, replaces_id=live.id if live else None, updated_at=now,
+                  client_address=client_address)
         db.session.add(bid)
         db.session.flush()
         receipt = _receipt(bid, "replaced" if live else "submitted", now, tender,

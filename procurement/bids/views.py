@@ -129,7 +129,8 @@ def bid_page(tender_id):
                         "documents": _documents(form)}
                 try:
                     result = services.submit(current_user, tender.id, lot.id, data,
-                                             idempotency_key=form.request_id.data, replaces=form.replaces.data or None)
+                                             idempotency_key=form.request_id.data, replaces=form.replaces.data or None,
+                                             client_address=request.remote_addr)
                 except ServiceError as exc:
                     apply_form_errors(form, exc)
                 else:

@@ -21,13 +21,8 @@ from core.extensions import db
 from core.i18n import N_
 from core.mail import queue_mail
 from core.models import City, Organisation, User, UserRole
-from core.notifications import (
-    _absolute as absolute_link,  # the one base-URL rule of mailed links
-)
-from core.people import INVITE, UNUSABLE_PASSWORD
-from core.people import (
-    _issue as issue_account_token,  # the one implementation of invitation tokens
-)
+from core.notifications import absolute_link
+from core.people import INVITE, UNUSABLE_PASSWORD, issue_token
 from core.services import unit_of_work
 from core.timeutil import utcnow
 from core.validation import Errors, boolean, text
@@ -136,7 +131,7 @@ def add_expert(actor, data: dict) -> Expert:
         expert = Expert(user_id=user.id, pool_org_id=org.id, city_id=city.id, created_by_id=actor.id, **profile)
         db.session.add(expert)
         db.session.flush()
-        token = issue_account_token(user, INVITE, actor)
+        token = issue_token(user, INVITE, actor)
         link = absolute_link(page_path("core.accept_invitation", token=token))
         # In Chinese unless the finance officer chose another language (the expert has none yet).
         with force_locale(getattr(actor, "locale", None) or "zh_Hans"):

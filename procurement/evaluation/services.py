@@ -323,6 +323,32 @@ def _reveal_all(panel: Panel, actor) -> None:
             draws.cancel(draw.id, actor=actor)
 
 
+def _cancel(panel: Panel, reason: str, actor, now: dt.datetime) -> None:
+    """Cancel a live panel in the caller's transaction: seats released, seeds published, the
+    record written and the released experts told."""
+    before = panel.snapshot()
+    PANEL.apply(Panel, panel.id, "cancel", cancelled_at=now, cancel_reason=reason, pending_draw_id=None,
+                updated_at=now)
+    for member in panel.members:
+        if member.status in SEATED_STATES:
+            MEMBER.apply(PanelMember, member.id, "release")
+    db.session.refresh(panel)
+    _reveal_all(panel, actor)
+    _record(panel, "evaluation_panel_cancelled", {"reason": reason}, actor=actor, before=before)
+    notify([m.expert.user for m in panel.members if m.status == "released"], "evaluation.cancelled",
+           N_("The evaluation panel of %(reference)s was cancelled; your seat is released."),
+           {"reference": panel.tender.reference})
+
+
+def cancel_panels_of_tender(tender) -> None:
+    """`tendering.services.on_cancelled`: a cancelled tender's live panels are cancelled with it
+    (inside the cancellation's transaction; no commit), the tender's reason as theirs."""
+    panels = db.session.execute(select(Panel).where(Panel.tender_id == tender.id,
+                                                    Panel.status.in_(LIVE_PANEL_STATES))).scalars().all()
+    for panel in panels:
+        _cancel(panel, (tender.cancel_reason or "")[:REASON_MAX] or "—", None, utcnow())
+
+
 def cancel_panel(actor, panel_id, reason) -> Panel:
     """The centre cancels a live panel (with a reason): seats released, every draw's seed
     published. The lot can then have a new panel."""
@@ -338,16 +364,5 @@ def cancel_panel(actor, panel_id, reason) -> Panel:
             raise NotFound(N_("No such panel."))
         if not policy.can_manage_panel(actor, panel):
             raise PermissionDenied(N_("Only the tender's procurement centre cancels its panels."))
-        before = panel.snapshot()
-        PANEL.apply(Panel, panel.id, "cancel", cancelled_at=now, cancel_reason=reason, pending_draw_id=None,
-                    updated_at=now)
-        for member in panel.members:
-            if member.status in SEATED_STATES:
-                MEMBER.apply(PanelMember, member.id, "release")
-        db.session.refresh(panel)
-        _reveal_all(panel, actor)
-        _record(panel, "evaluation_panel_cancelled", {"reason": reason}, actor=actor, before=before)
-        notify([m.expert.user for m in panel.members if m.status == "released"], "evaluation.cancelled",
-               N_("The evaluation panel of %(reference)s was cancelled; your seat is released."),
-               {"reference": panel.tender.reference})
+        _cancel(panel, reason, actor, now)
     return panel

@@ -41,3 +41,7 @@ def register(app) -> None:
     nav.add(app, "evaluation.invitations", _l("Panel invitations"), roles=(R.EXPERT,), order=39)
     worklists.register(app, views.invitations_waiting)
     register_seeder(app, "expert_pools", demo.seed_experts, order=65)
+    from procurement.evaluation.services import cancel_panels_of_tender
+    from procurement.tendering import services as tender_services
+
+    tender_services.on_cancelled(app, cancel_panels_of_tender)  # a cancelled tender's panels go with it

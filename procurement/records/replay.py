@@ -210,6 +210,17 @@ PROCUREMENT_KINDS = (
     "award_offer_accepted", "award_offer_declined", "award_failed", "award_next_step", "award_challenged",
     "award_challenge_answered", "award_challenge_withdrawn", "award_complaint_lodged", "award_complaint_decided",
     "award_complaint_withdrawn",
+    # negotiation rounds (issue 12): competitive negotiation / consultation, mini-competitions
+    "negotiation_started", "negotiation_round_opened", "negotiation_round_closed", "negotiation_concluded",
+    "negotiation_failed", "negotiation_cancelled",
+    # inspections (issue 14): "double random" inspections and rectification notices
+    "inspection_drawn", "inspection_recorded", "inspection_published", "rectification_issued",
+    "rectification_responded", "rectification_closed", "rectification_escalated",
+    # agreements and call-off orders (issue 13)
+    "agreement_signed", "order_placed", "order_confirmed", "order_cancelled", "order_accepted",
+    # deliveries and completion acceptance (issue 14)
+    "delivery_recorded", "delivery_accepted", "delivery_rejected", "delivery_sampled", "delivery_sample_passed",
+    "delivery_sample_failed", "acceptance_checklist_generated", "acceptance_signed_off", "supplier_paid",
 )
 RULES.update({kind: _nothing for kind in PROCUREMENT_KINDS})
 

@@ -7,7 +7,7 @@ Qingdao's first batch of waterproofing in 2022).
 Everything goes through the real services, so every record, audit event and notice is genuine:
 a pooling round is opened, the purchasers contribute their bill lines, the centre closes the
 round, builds the tender, sends it to the finance office, which approves it, and publishes it.
-The closed tender was published 25 days ago (its services are given that clock) and the
+The closed tender was published 50 days ago (its services are given that clock) and the
 chronograph closed it at its deadline; Nanjing's cancelled tender went the same way and was then
 cancelled (`cancelled_after_close`: its verified bank guarantees show the bonds' automatic
 return). Packages add their own demo steps at publication and at the close (`on_demo_step`).
@@ -63,7 +63,8 @@ SCENARIOS = {
 TITLE = {"published": "{city}{category}集中采购", "finance_review": "{city}{category}集中采购（待财政审核）",
          "draft": "{city}{category}集中采购（草稿）", "closed": "{city}{category}集中采购（已截标）",
          "cancelled": "{city}{category}集中采购（已终止）", "cancelled_after_close": "{city}{category}集中采购（截标后终止）"}
-#: Scenarios whose tender is published 25 days ago and closed by the chronograph at its deadline.
+#: Scenarios whose tender is published 50 days ago and closed by the chronograph at its deadline
+#: (50: the award demo reaches the end of a standstill period after it).
 PAST = ("closed", "cancelled_after_close")
 STEPS_KEY = "demo_tender_steps"
 
@@ -176,7 +177,7 @@ def _run(ctx, city: str, centre, finance, rnd, title: str, state: str):
     from procurement.tendering import services as tender_svc
 
     past = state in PAST
-    now = utcnow() - dt.timedelta(days=25) if past else utcnow()
+    now = utcnow() - dt.timedelta(days=50) if past else utcnow()
     deadline = (now + dt.timedelta(days=23)) if past else _in_china(30)
     data = {"title": title, "method": "public_tender", "track": "gpl", "bid_deadline_at": deadline,
             "description": "本项目为政府投资项目绿色建材集中带量采购，各分包的技术要求不低于本市绿色建材政府采购需求标准。"}

@@ -1,6 +1,5 @@
 """Bulk import through the product service: all-or-nothing, --partial, idempotent re-import,
 clear errors, audit, CLI and web upload."""
-import datetime as dt
 
 import pytest
 from sqlalchemy import func, select

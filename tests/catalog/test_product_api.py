@@ -1,7 +1,6 @@
 """Products JSON API: shapes, errors, permissions, compliance per city, OpenAPI entries."""
 from __future__ import annotations
 
-import pytest
 
 from tests.catalog.product_helpers import listed_product, reviewer_user, supplier_user, window_data
 from tests.factories import api_token, auth_header

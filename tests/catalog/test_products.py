@@ -1,7 +1,6 @@
 """Product use cases: validation, lifecycle transitions, supplier isolation, verdicts."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import func, select

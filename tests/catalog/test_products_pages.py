@@ -5,7 +5,6 @@ import datetime as dt
 import re
 
 from core.timeutil import today_cn
-import pytest
 from sqlalchemy import select
 
 from tests.catalog.product_helpers import listed_product, reviewer_user, supplier_user, window_data

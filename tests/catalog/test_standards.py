@@ -12,7 +12,7 @@ from core.models import AuditEvent
 from tests.factories import api_token, auth_header, login, make_city, make_role_user
 
 from catalog.models.standards import (
-    Category, CategoryGroup, CategoryRequirement, ImmutableVersionError, IndicatorRule, StandardEdition, StandardVersion,
+    Category, CategoryRequirement, ImmutableVersionError, IndicatorRule, StandardEdition, StandardVersion,
 )
 from catalog.services import standard_versions as versions
 from catalog.services import standards as svc

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from core.demo import seed_core
 from core.extensions import db
 from tests.factories import login_as, make_user
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from core import roles as R
 from core.extensions import db
 from core.mail import MAX_ATTEMPTS, send_pending
-from core.models import AccountToken, MailMessage, Notification, Organisation, User, UserRole, UserSession
+from core.models import AccountToken, MailMessage, Notification, Organisation, User, UserSession
 from core.timeutil import utcnow
 from tests.factories import PASSWORD, login_as, make_org, make_user
 

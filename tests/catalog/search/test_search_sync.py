@@ -345,7 +345,6 @@ def test_rq_mode_enqueues_a_dispatch_job_that_delivers(search_env, catalog):
     from redis import Redis
     from rq import Queue
 
-    from catalog.models import Product
 
     redis_url = "redis://127.0.0.1:6379/15"
     try:
@@ -392,7 +391,6 @@ def test_sync_follow_worker_delivers_pending_changes(search_env, catalog):
     """`flask search sync --follow` (the production worker without Redis) delivers what is pending."""
     import time
 
-    from catalog.models import Product
 
     search_env.config["SEARCH_SYNC_MODE"] = "off"
     product = _product(catalog)

@@ -21,8 +21,7 @@ from core.workdays import add_working_days
 from procurement.bonds import services
 from procurement.bonds.models import Bond, StripeEvent
 from procurement.bonds.states import REFUND_OVERDUE
-from procurement.tendering.models import Lot
-from tests.procurement.bonds.helpers import charge_refunded, deliver, event, intent_object, sign, supplier
+from tests.procurement.bonds.helpers import charge_refunded, deliver, event, intent_object, supplier
 from tests.procurement.helpers import World, make_standard
 from tests.procurement.tendering_helpers import make_tender
 

@@ -1,0 +1,1 @@
+"""Contracts and framework agreements signed on awarded lots, with per-project quotas."""

@@ -1,0 +1,11 @@
+"""Blueprints of agreements and orders: pages (`agreements.*`) and the JSON API under /api/v1
+(`agreements_api.*`); `wiring.register(app)` registers them."""
+
+from flask import Blueprint
+
+from procurement.blueprints import _ids_in_range
+
+bp = Blueprint("agreements", __name__, cli_group=None)
+api_bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1")
+bp.url_value_preprocessor(_ids_in_range)
+api_bp.url_value_preprocessor(_ids_in_range)

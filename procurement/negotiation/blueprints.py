@@ -1,0 +1,11 @@
+"""Blueprints of negotiations: pages (`negotiation.*`) and the JSON API under /api/v1
+(`negotiation_api.*`); `wiring.register(app)` registers them."""
+
+from flask import Blueprint
+
+from procurement.blueprints import _ids_in_range
+
+bp = Blueprint("negotiation", __name__, cli_group=None)
+api_bp = Blueprint("negotiation_api", __name__, url_prefix="/api/v1")
+bp.url_value_preprocessor(_ids_in_range)
+api_bp.url_value_preprocessor(_ids_in_range)

@@ -1,0 +1,1 @@
+"""Call-off orders placed by projects against signed agreements, within their quotas."""
