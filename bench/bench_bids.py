@@ -2,38 +2,50 @@
 over HTTP against the production server (gunicorn, `APP_ENV=production`) on PostgreSQL.
 
     .venv/bin/python bench/bench_bids.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
-    .venv/bin/python bench/bench_bids.py --database-url ... --workers 4 --threads 4 --window 10
+    .venv/bin/python bench/bench_bids.py --database-url ... --workers 2 --threads 4 --worker-class gthread
 
 What it does:
 - builds a fresh database (real migrations, demo seed), gives `--suppliers` verified firms one
-  listed compliant product each and an API token, and publishes a tender with its opening key;
-- starts gunicorn (`--workers` processes x `--threads` threads) on the same database, waits for
-  it, then moves the bid deadline to `--window` seconds from now (+ a small lead-in);
-- fires `--bids` submissions **open-loop**, spread evenly over the window (a firm's bids are its
-  first bid and then replacements naming the previous one, so a firm's requests are in order),
-  resends some requests with the same `Idempotency-Key` (a client retry: must return the same bid)
-  and sends `--late` extra bids in the 300 ms after the deadline (must all be refused);
+  listed compliant product each and an API token, and publishes two tenders with opening keys
+  (one for the storm, one for the calibration);
+- starts gunicorn (`--workers` processes x `--threads` threads, `--worker-class`, `--keep-alive`,
+  `--preload`) on the same database and waits for it;
+- **calibration**: warms every worker, then sends `--calibrate` submissions one at a time (no
+  queueing) to the second tender and measures the CPU each costs the server and PostgreSQL: the
+  figure to compare code changes with, since it hardly depends on the machine's other load;
+- **storm**: moves the first tender's deadline to `--window` seconds from now (+ a small lead-in)
+  and fires `--bids` submissions **open-loop**, spread evenly over the window, from an asyncio
+  client (aiohttp, one connection pool; a firm's bids are its first bid and then replacements
+  naming the previous one, so a firm's requests are in order), resends some requests with the
+  same `Idempotency-Key` (a client retry: must return the same bid) and sends `--late` extra bids
+  in the 300 ms after the deadline (must all be refused);
 - checks the database afterwards: every 201 answered is stored (0 lost), nothing stored was not
   answered, no bid was received at or after the deadline (0 accepted late), no request id made
   two bids (0 duplicated).
 
-Prints the figures (latency percentiles per submission, throughput, refusals, errors) and the
-share of a submission spent on cryptography (sealing the contents to the tender's X25519 key and
-signing the Ed25519 receipt, timed on the same payloads in this process). Figures are printed,
-never asserted. The load generator, PostgreSQL and the server share this machine's cores.
+Prints the figures (latency percentiles per submission, throughput, refusals, errors; CPU per
+request of gunicorn, of this database's PostgreSQL backends, of PostgreSQL's shared background
+processes and of the client; the load average) and the share of a submission spent on
+cryptography (sealing the contents to the tender's X25519 key and signing the Ed25519 receipt,
+timed on the same payloads in this process). Figures are printed, never asserted. The load
+generator, PostgreSQL and the server share this machine's cores.
+
+The server runs without the search outbox dispatcher (`SEARCH_SYNC_MODE=off`): search is not
+configured here, and its retries of the demo seed's outbox rows every 2 s in every worker would
+be noise a production instance with its search engine up does not have. Bids write no outbox rows.
 """
 from __future__ import annotations
 
 import argparse
-import collections
+import asyncio
 import base64
+import collections
 import os
 import secrets
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -41,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_bids_client import cpu_seconds, percentile, calibrate, storm  # noqa: E402
 from bench_projects import _database  # noqa: E402  (the one way benches make a throw-away database)
 
 
@@ -50,8 +63,14 @@ def main() -> None:
     ap.add_argument("--bids", type=int, default=1000)
     ap.add_argument("--suppliers", type=int, default=200)
     ap.add_argument("--window", type=float, default=10.0, help="seconds before the deadline the bids spread over")
-    ap.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    ap.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    ap.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
+    ap.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
+                    help="gunicorn worker class (sync: one request at a time per worker, no keep-alive)")
+    ap.add_argument("--keep-alive", type=int, default=5, help="gunicorn keep-alive seconds (gthread)")
+    ap.add_argument("--preload", action="store_true", help="gunicorn --preload (load the app before forking)")
+    ap.add_argument("--calibrate", type=int, default=200,
+                    help="submissions sent one at a time before the storm to measure CPU per request (0: none)")
     ap.add_argument("--retries", type=int, default=50, help="requests resent with the same request id")
     ap.add_argument("--late", type=int, default=50, help="bids sent in the 300 ms after the deadline")
     args = ap.parse_args()
@@ -65,32 +84,6 @@ def main() -> None:
             drop()
 
 
-def _pct(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def _cpu_seconds(names: tuple[str, ...]) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the processes whose command name is in `names`,
-    by name (Linux /proc; ticks of 1/100 s)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    totals = dict.fromkeys(names, 0.0)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        for wanted in names:
-            if name.startswith(wanted):
-                totals[wanted] += (int(fields[11]) + int(fields[12])) / ticks
-    return totals
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -98,8 +91,9 @@ def _free_port() -> int:
 
 
 def prepare(url: str, n_suppliers: int, signing_key: str):
-    """The database with the demo, the bidding firms (token, product each) and a published tender.
-    Returns (tender id, lot id, [(token, product id)], opening public key)."""
+    """The database with the demo, the bidding firms (token, product each) and two published
+    tenders (storm, calibration). Returns (app, [(tender id, lot id)] * 2, [(token, product id)],
+    the storm tender's opening public key)."""
     from flask_migrate import upgrade
 
     from config import Config
@@ -157,17 +151,20 @@ def prepare(url: str, n_suppliers: int, signing_key: str):
             _, token = create_token(user, "bid storm")
             firms.append((token, product.id))
         far = utcnow() + dt.timedelta(hours=2)
-        tender = Tender(reference="T-BENCH-0001", title="Bid storm", city_id=city.id, centre_org_id=centre.id,
-                        method="public_tender", track="gpl", status="published",
-                        profile_id=profile_for("public_tender", "gpl", city.id).id, bid_deadline_at=far,
-                        clarification_cutoff_at=far - dt.timedelta(days=15), published_at=utcnow())
-        tender.lots.append(Lot(number=1, title="Lot 1", category_id=concrete.id, specification="C30", unit="m3",
-                               quantity_milli=100_000, ceiling_fen=50_000_000, bond_fen=0, requirements=[]))
-        db.session.add(tender)
-        db.session.commit()
-        with unit_of_work():
-            key = opening_keys.create_opening_key(tender)
-        return app, tender.id, tender.lots[0].id, firms, key.public_key
+        places, keys = [], []
+        for number in (1, 2):
+            tender = Tender(reference=f"T-BENCH-000{number}", title="Bid storm", city_id=city.id,
+                            centre_org_id=centre.id, method="public_tender", track="gpl", status="published",
+                            profile_id=profile_for("public_tender", "gpl", city.id).id, bid_deadline_at=far,
+                            clarification_cutoff_at=far - dt.timedelta(days=15), published_at=utcnow())
+            tender.lots.append(Lot(number=1, title="Lot 1", category_id=concrete.id, specification="C30", unit="m3",
+                                   quantity_milli=100_000, ceiling_fen=50_000_000, bond_fen=0, requirements=[]))
+            db.session.add(tender)
+            db.session.commit()
+            with unit_of_work():
+                keys.append(opening_keys.create_opening_key(tender).public_key)
+            places.append((tender.id, tender.lots[0].id))
+        return app, places, firms, keys[0]
 
 
 def crypto_cost(app, public_key: str, n: int) -> float:
@@ -188,10 +185,14 @@ def crypto_cost(app, public_key: str, n: int) -> float:
 def start_server(url: str, port: int, args, signing_key: str) -> subprocess.Popen:
     env = dict(os.environ, APP_ENV="production", DATABASE_URL=url, SECRET_KEY=secrets.token_hex(32),
                AUDIT_SIGNING_KEY=signing_key, EMBEDDED_SERVICES="0", JOBS_BACKEND="thread",
-               MAIL_DELIVERY="off", SESSION_COOKIE_SECURE="0", CHRONOGRAPH_INTERVAL="0")
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--threads", str(args.threads),
-           "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT), "wsgi:app"]
-    server = subprocess.Popen(cmd, env=env, cwd=ROOT)
+               MAIL_DELIVERY="off", SESSION_COOKIE_SECURE="0", CHRONOGRAPH_INTERVAL="0", SEARCH_SYNC_MODE="off")
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--worker-class", args.worker_class,
+           "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT)]
+    if args.worker_class == "gthread":
+        cmd += ["--threads", str(args.threads), "--keep-alive", str(args.keep_alive)]
+    if args.preload:
+        cmd.append("--preload")
+    server = subprocess.Popen(cmd + ["wsgi:app"], env=env, cwd=ROOT)
     import requests
 
     for _ in range(600):
@@ -207,18 +208,24 @@ def start_server(url: str, port: int, args, signing_key: str) -> subprocess.Pope
     sys.exit("bench_bids: gunicorn did not answer /healthz within 60 s")
 
 
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def run(url: str, args) -> None:
     import datetime as dt
 
-    import requests
-
     signing_key = base64.b64encode(secrets.token_bytes(32)).decode()
-    app, tender_id, lot_id, firms, public_key = prepare(url, args.suppliers, signing_key)
+    database = url.rsplit("/", 1)[1].split("?")[0]
+    app, places, firms, public_key = prepare(url, args.suppliers, signing_key)
     per_bid_crypto = crypto_cost(app, public_key, 300)
     port = _free_port()
     server = start_server(url, port, args, signing_key)
-    endpoint = f"http://127.0.0.1:{port}/api/v1/tenders/{tender_id}/lots/{lot_id}/bids"
+    base = f"http://127.0.0.1:{port}"
+    endpoint = f"{base}/api/v1/tenders/{places[0][0]}/lots/{places[0][1]}/bids"
     try:
+        load_before_calibration = _load()
+        calibration = asyncio.run(calibrate(args, base, places[1], firms, database))
         with app.app_context():
             from core.extensions import db
             from core.timeutil import utcnow
@@ -226,72 +233,16 @@ def run(url: str, args) -> None:
 
             lead_in = 1.0
             deadline = utcnow() + dt.timedelta(seconds=args.window + lead_in)
-            db.session.get(Tender, tender_id).bid_deadline_at = deadline
+            db.session.get(Tender, places[0][0]).bid_deadline_at = deadline
             db.session.commit()
         t_deadline = time.perf_counter() + args.window + lead_in
         t_start = t_deadline - args.window
-        n_firms = len(firms)
-        # Bid n goes at t_start + n * window / bids; firm n % firms, its (n // firms)-th bid.
-        plan: dict[int, list[tuple[float, str]]] = {f: [] for f in range(n_firms)}
-        for n in range(args.bids):
-            plan[n % n_firms].append((t_start + n * args.window / args.bids, f"storm-{n:06d}"))
-        retry_ids = {f"storm-{n:06d}" for n in range(0, args.bids, max(1, args.bids // max(1, args.retries)))}
-        results, late_results, lock = [], [], threading.Lock()
-        refusals = collections.Counter()
-
-        def firm_worker(f: int) -> None:
-            token, product_id = firms[f]
-            http = requests.Session()
-            http.headers.update({"Authorization": f"Bearer {token}"})
-            current = None
-            for at, request_id in plan[f]:
-                time.sleep(max(0.0, at - time.perf_counter()))
-                body = {"product_id": product_id, "unit_price_fen": 39_000 + f, "replaces": current}
-                t0 = time.perf_counter()
-                try:
-                    r = http.post(endpoint, json=body, headers={"Idempotency-Key": request_id}, timeout=30)
-                    status, data = r.status_code, (r.json() if r.headers.get("content-type", "").startswith(
-                        "application/json") else {})
-                except requests.RequestException as exc:
-                    status, data = f"error {type(exc).__name__}", {}
-                elapsed = time.perf_counter() - t0
-                bid_id = (data.get("bid") or {}).get("id")
-                with lock:
-                    results.append((request_id, status, elapsed, bid_id, t0 < t_deadline))
-                    if status != 201:
-                        refusals[(data.get("error") or {}).get("message", str(status))[:90]] += 1
-                if status == 201:
-                    current = bid_id
-                if request_id in retry_ids and status == 201:   # a client retry of the same request
-                    r2 = http.post(endpoint, json=body, headers={"Idempotency-Key": request_id}, timeout=30)
-                    with lock:
-                        results.append((request_id + "/retry", r2.status_code, 0.0,
-                                        (r2.json().get("bid") or {}).get("id") if r2.ok else None, True))
-            # Late bids: new request ids, sent just after the deadline.
-
-        def late_worker(i: int) -> None:
-            token, product_id = firms[i % n_firms]
-            at = t_deadline + (i / max(1, args.late)) * 0.3
-            time.sleep(max(0.0, at - time.perf_counter()))
-            try:
-                r = requests.post(endpoint, json={"product_id": product_id, "unit_price_fen": 1},
-                                  headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"late-{i:06d}"},
-                                  timeout=30)
-                status = r.status_code
-            except requests.RequestException as exc:
-                status = f"error {type(exc).__name__}"
-            with lock:
-                late_results.append(status)
-
-        cpu_before, client_before = _cpu_seconds(("gunicorn", "postgres")), sum(os.times()[:2])
-        threads = [threading.Thread(target=firm_worker, args=(f,)) for f in range(n_firms)]
-        threads += [threading.Thread(target=late_worker, args=(i,)) for i in range(args.late)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
+        load_before = _load()
+        cpu_before, client_before = cpu_seconds(database), sum(os.times()[:2])
+        results, late_results, refusals = asyncio.run(storm(args, endpoint, firms, t_start, t_deadline))
         wall = time.perf_counter() - t_start
-        cpu_after, client_after = _cpu_seconds(("gunicorn", "postgres")), sum(os.times()[:2])
+        cpu_after, client_after = cpu_seconds(database), sum(os.times()[:2])
+        load_after = _load()
         cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
         cpu["client"] = client_after - client_before
 
@@ -301,6 +252,7 @@ def run(url: str, args) -> None:
             from core.extensions import db
             from procurement.bids.models import Bid
 
+            tender_id = places[0][0]
             rows = db.session.execute(select(Bid.id, Bid.idempotency_key, Bid.received_at)
                                       .where(Bid.tender_id == tender_id)).all()
             dupes = db.session.execute(select(func.count()).select_from(
@@ -309,31 +261,41 @@ def run(url: str, args) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    report(args, firms, results, late_results, refusals, rows, dupes, deadline, wall, cpu, calibration,
+           per_bid_crypto, (load_before_calibration, load_before, load_after))
 
+
+def report(args, firms, results, late_results, refusals, rows, dupes, deadline, wall, cpu, calibration,
+           per_bid_crypto, loads) -> None:
     first = [r for r in results if not r[0].endswith("/retry")]
     retries = [r for r in results if r[0].endswith("/retry")]
     accepted = {r[3] for r in first if r[1] == 201}
     stored = {row[0] for row in rows}
     stored_late = sum(1 for row in rows if row[2] >= deadline)
     latencies = [r[2] for r in first]
-    statuses: dict = {}
-    for r in first:
-        statuses[r[1]] = statuses.get(r[1], 0) + 1
+    statuses = collections.Counter(r[1] for r in first)
     retry_ok = sum(1 for r in retries if r[1] == 200 and r[3] in accepted)
-    late_statuses: dict = {}
-    for s in late_results:
-        late_statuses[s] = late_statuses.get(s, 0) + 1
+    late_statuses = collections.Counter(late_results)
     median = statistics.median(latencies)
-    print(f"server: gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL; client, server and "
+    shape = (f"{args.workers} workers x {args.threads} threads (gthread, keep-alive {args.keep_alive} s)"
+             if args.worker_class == "gthread" else f"{args.workers} sync workers")
+    print(f"server: gunicorn {shape}{', preload' if args.preload else ''}, PostgreSQL; client, server and "
           f"database share {os.cpu_count()} cores")
+    print(f"machine load: before calibration {loads[0]}; before the storm {loads[1]}; after it {loads[2]}")
+    if calibration:
+        c = calibration["cpu"]
+        print(f"calibration ({args.calibrate} submissions one at a time, no queueing): CPU per request gunicorn "
+              f"{c['gunicorn'] * 1000:.1f} ms, postgres {c['postgres'] * 1000:.1f} ms (+ shared "
+              f"{c['postgres shared'] * 1000:.1f} ms), client {c['client'] * 1000:.1f} ms; latency median "
+              f"{calibration['median'] * 1000:.1f} ms, p99 {calibration['p99'] * 1000:.1f} ms")
     print(f"storm: {args.bids:,} bids from {len(firms)} firms over the last {args.window:g} s "
           f"(open loop, {args.bids / args.window:,.0f} bids/s offered); finished {wall - args.window:+.2f} s "
           f"after the deadline")
     print(f"answers: {dict(sorted(statuses.items(), key=str))}")
     for message, count in refusals.most_common(3):
         print(f"  refused {count} x: {message}")
-    print(f"latency per submission: p50 {median * 1000:,.0f} ms, p95 {_pct(latencies, 95) * 1000:,.0f} ms, "
-          f"p99 {_pct(latencies, 99) * 1000:,.0f} ms, max {max(latencies) * 1000:,.0f} ms")
+    print(f"latency per submission: p50 {median * 1000:,.0f} ms, p95 {percentile(latencies, 95) * 1000:,.0f} ms, "
+          f"p99 {percentile(latencies, 99) * 1000:,.0f} ms, max {max(latencies) * 1000:,.0f} ms")
     print(f"lost (answered 201, not stored): {len(accepted - stored)}; stored but never answered 201: "
           f"{len(stored - accepted)}; accepted at or after the deadline: {stored_late}; "
           f"request ids with two bids: {dupes}")
@@ -343,8 +305,10 @@ def run(url: str, args) -> None:
     print("CPU per request during the storm: " + ", ".join(
         f"{name} {seconds / sent * 1000:.1f} ms" for name, seconds in cpu.items())
         + f" (total {sum(cpu.values()):.1f} s of the {os.cpu_count()} cores' {wall * os.cpu_count():.1f} s)")
+    server_cpu = calibration["cpu"]["gunicorn"] if calibration else cpu["gunicorn"] / sent
     print(f"cryptography per bid (seal X25519 + sign Ed25519): {per_bid_crypto * 1000:.2f} ms = "
-          f"{per_bid_crypto / median:.1%} of the median submission")
+          f"{per_bid_crypto / server_cpu:.1%} of the server's CPU per submission, "
+          f"{per_bid_crypto / median:.2%} of the median storm latency")
 
 
 if __name__ == "__main__":

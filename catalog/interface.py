@@ -10,12 +10,14 @@ writes. Dates are China calendar dates (`core.timeutil.today_cn()` when omitted)
   `rules_for`, and the compliance engine's checks for a stricter (tightened) limit:
   `check_tightening`, `typed_limit`, `tightened`, `describe_limit`, and names of code words (`label`)
 * products: `listed_passing_products`, `compliant_products`, `price_range`, `declared_values`,
-  `meets`, and stored `verdicts`; `certificate_standing` (certified on a given day?)
+  `meets`, and stored `verdicts`; `certificate_standing` (certified on a given day?);
+  `product_facts`, and its lean form for bids, `bid_facts`
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -218,9 +220,12 @@ def label(value, group: str) -> str:
 
 
 def declared_values(product) -> dict[str, Value]:
-    """A product's declared values by indicator key (a `ProductOffer` carries them already)."""
+    """A product's declared values by indicator key (a `ProductOffer` carries them already, and
+    a mapping of them, e.g. `bid_facts(..., with_values=True)["values"]`, is taken as it is)."""
     if isinstance(product, ProductOffer):
         return dict(product.values)
+    if isinstance(product, Mapping):
+        return dict(product)
     from catalog.services.verdicts import declared_values as _declared
 
     return _declared(product)
@@ -372,6 +377,58 @@ def product_facts(product_id: int, city_id: int | None = None) -> dict | None:
                          values=_declared(p))
     return {"id": p.id, "supplier_id": p.supplier_id, "category_id": p.category_id, "status": p.status, "verdict": verdict,
             "sku": p.sku, "name_en": p.name_en, "name_zh": p.name_zh, "unit": p.unit, "offer": offer}
+
+
+def bid_facts(product_id: int, city_id: int | None = None, *, with_values: bool = False) -> dict | None:
+    """What a bid checks of one product, as plain values: ``{"supplier_id", "category_id",
+    "status", "verdict", "values"}`` (``verdict``: the stored verdict in `city_id`, None when not
+    computed; ``values``: its declared values by indicator key, as `declared_values` gives them,
+    only `with_values`, else None), or None when there is no such product.
+
+    The lean form of `product_facts` for the bid storm: one query of columns, no entities (with
+    the values: one row per declared value, the current carbon declaration on each)."""
+    if isinstance(product_id, bool) or not isinstance(product_id, int):
+        return None
+    rows = db.session.execute(_bid_facts_query(with_values),
+                              {"product_id": product_id, "city_id": city_id or 0}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    values = None
+    if with_values:
+        from catalog.rules import carbon_value
+
+        values = {r.key: Value.from_parts(r.key, r.value_num, r.value_text, r.unit) for r in rows if r.key is not None}
+        if first.gwp_a1a3 is not None and "gwp_a1a3" not in values:   # as `Product.current_carbon`
+            values["gwp_a1a3"] = carbon_value(first.gwp_a1a3, first.declared_unit)
+    return {"supplier_id": first.supplier_id, "category_id": first.category_id, "status": first.status,
+            "verdict": first.verdict, "values": values}
+
+
+@functools.cache
+def _bid_facts_query(with_values: bool):
+    # Built once with bound parameters: a bid storm runs it for every submission.
+    from sqlalchemy import bindparam
+
+    from catalog.models.products import CarbonDeclaration, Product, ProductIndicatorValue, ProductVerdict
+
+    columns = [Product.supplier_id, Product.category_id, Product.status, ProductVerdict.verdict]
+    if with_values:
+        # The newest declaration, as `Product.carbon_declarations` is ordered (id descending).
+        from sqlalchemy.orm import aliased
+
+        newest = aliased(CarbonDeclaration)
+        carbon = (select(newest.id).where(newest.product_id == Product.id).correlate(Product)
+                  .order_by(newest.id.desc()).limit(1).scalar_subquery())
+        columns += [ProductIndicatorValue.key, ProductIndicatorValue.value_num, ProductIndicatorValue.value_text,
+                    ProductIndicatorValue.unit, CarbonDeclaration.gwp_a1a3, CarbonDeclaration.declared_unit]
+    stmt = (select(*columns)
+            .outerjoin(ProductVerdict, (ProductVerdict.product_id == Product.id)
+                       & (ProductVerdict.city_id == bindparam("city_id"))))
+    if with_values:
+        stmt = (stmt.outerjoin(ProductIndicatorValue, ProductIndicatorValue.product_id == Product.id)
+                .outerjoin(CarbonDeclaration, CarbonDeclaration.id == carbon))
+    return stmt.where(Product.id == bindparam("product_id"))
 
 
 def certificate_standing(product_id: int, on: dt.date) -> dict:

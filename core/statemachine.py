@@ -101,8 +101,9 @@ class StateMachine:
         WHERE id = pk AND column IN (sources)``. Raises `IllegalMove` when no row matched
         (another request moved it first, or it was never in a source state).
 
-        Runs in the caller's transaction (no commit); ORM objects of that row are refreshed
-        on next access.
+        Runs in the caller's transaction (no commit; pending changes are flushed first). A loaded
+        ORM object of that row gets the new values (a value that is an SQL expression is
+        refreshed on next access instead).
         """
         from sqlalchemy import update
 
@@ -110,12 +111,38 @@ class StateMachine:
 
         move = self._moves[action]
         col = getattr(model, column)
+        # synchronize_session=False: no RETURNING of matched ids and no evaluation of the SET
+        # clause against the session; `_synchronise` below does the little that is needed. (The
+        # statement keeps its literal id: the search outbox re-runs its WHERE clause to find
+        # the rows an UPDATE touches.)
         stmt = (update(model).where(model.id == pk, col.in_(move.sources))
-                .values({column: move.target, **values}).execution_options(synchronize_session="fetch"))
+                .values({column: move.target, **values}).execution_options(synchronize_session=False))
         result = db.session.execute(stmt)
         if result.rowcount != 1:
             current = db.session.execute(
-                db.select(col).where(model.id == pk).execution_options(populate_existing=True)).scalar_one_or_none()
+                db.select(col).where(model.id == pk)
+                .execution_options(populate_existing=True)).scalar_one_or_none()
             raise IllegalMove(N_("This action is not possible while the status is “%(status)s”."),
                               status=Term(current or ""), action=action)
+        _synchronise(db.session, model, pk, {column: move.target, **values})
         return move
+
+
+def _synchronise(session, model, pk, values: dict) -> None:
+    """What ``synchronize_session="fetch"`` did, without its extra work: the loaded object of the
+    row (if any) takes the written values as its committed state (no flush follows); a value the
+    database computes is expired, so it is read back on next access."""
+    from sqlalchemy.orm.attributes import set_committed_value
+    from sqlalchemy.sql import ClauseElement
+
+    obj = session.identity_map.get(session.identity_key(model, pk))
+    if obj is None:
+        return
+    expire = []
+    for name, value in values.items():
+        if isinstance(value, ClauseElement):
+            expire.append(name)
+        else:
+            set_committed_value(obj, name, value)
+    if expire:
+        session.expire(obj, expire)

@@ -21,9 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+from typing import NamedTuple
 
 import nacl.exceptions
-from nacl.signing import VerifyKey
+from nacl.signing import SigningKey, VerifyKey
 
 from procurement.bids.sealing import b64, canonical, unb64
 
@@ -40,29 +42,52 @@ def truncate_ms(moment: dt.datetime) -> dt.datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def _signing_key():
+class _PlatformKey(NamedTuple):
+    key: SigningKey
+    key_id: str
+    public_key: str
+
+
+#: The platform key with its id and public text, by where it came from: every receipt is signed
+#: and every answer shows the public key, so they are derived once, not per request. Keyed by the
+#: configured key, or the key file's path, size and modification time, so a changed key is seen.
+_KEYS: dict[tuple, _PlatformKey] = {}
+
+
+def _platform_key() -> _PlatformKey:
+    from flask import current_app
+
     from core import checkpoints
 
-    key = checkpoints.signing_key(create=True)
-    if key is None:
-        raise RuntimeError("no platform signing key (AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE)")
-    return key
+    cfg = current_app.config
+    source: tuple = ("config", cfg.get("AUDIT_SIGNING_KEY"))
+    if not source[1] and cfg.get("AUDIT_SIGNING_KEY_FILE"):
+        try:
+            info = os.stat(cfg["AUDIT_SIGNING_KEY_FILE"])
+            source = ("file", cfg["AUDIT_SIGNING_KEY_FILE"], info.st_size, info.st_mtime_ns)
+        except OSError:
+            source = ()   # not there yet: `signing_key(create=True)` makes it; not cached
+    cached = _KEYS.get(source) if source else None
+    if cached is None:
+        key = checkpoints.signing_key(create=True)
+        if key is None:
+            raise RuntimeError("no platform signing key (AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE)")
+        cached = _PlatformKey(key, checkpoints.key_id(bytes(key.verify_key)), checkpoints.public_key_text(key))
+        if source:
+            _KEYS[source] = cached
+    return cached
 
 
 def sign(statement: dict) -> tuple[str, str]:
     """(statement text, base64 signature), signed with the platform key; adds its key id."""
-    from core import checkpoints
-
-    key = _signing_key()
-    statement = dict(statement, key_id=checkpoints.key_id(bytes(key.verify_key)))
+    platform = _platform_key()
+    statement = dict(statement, key_id=platform.key_id)
     text = canonical(statement).decode("utf-8")
-    return text, b64(key.sign(text.encode("utf-8")).signature)
+    return text, b64(platform.key.sign(text.encode("utf-8")).signature)
 
 
 def public_key() -> str:
-    from core import checkpoints
-
-    return checkpoints.public_key_text(_signing_key())
+    return _platform_key().public_key
 
 
 def verify_signature(statement_text: str, signature: str, public_key_b64: str) -> bool:

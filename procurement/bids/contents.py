@@ -92,7 +92,9 @@ def _check_product(actor, tender, lot, product_id: int, errors: Errors) -> None:
     city and meeting the lot's requirements."""
     from procurement.tendering.lots import rule_from_dict
 
-    facts = catalog.product_facts(product_id, tender.city_id)
+    requirements = lot.requirements or []
+    # The lean lookup: plain columns, the declared values only when the lot has requirements.
+    facts = catalog.bid_facts(product_id, tender.city_id, with_values=bool(requirements))
     if facts is None or facts["supplier_id"] != actor.organisation_id:
         errors.add("product_id", N_("No such product in your firm's catalogue."))
         return
@@ -106,8 +108,8 @@ def _check_product(actor, tender, lot, product_id: int, errors: Errors) -> None:
                    category=category.name if category else lot.category_id)
         return
     passing = facts["verdict"] == catalog.PASS
-    rules = [rule_from_dict(r) for r in (lot.requirements or [])]
-    if not passing or (rules and not catalog.meets(rules, facts["offer"])):
+    rules = [rule_from_dict(r) for r in requirements]
+    if not passing or (rules and not catalog.meets(rules, facts["values"])):
         errors.add("product_id", N_("This product does not meet the lot's requirements (its verdict for the city "
                                     "or its declared values)."))
 

@@ -29,9 +29,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from core.extensions import db
@@ -39,12 +38,11 @@ from core.i18n import N_
 from core.services import unit_of_work
 from core.timeutil import utcnow
 from core.validation import Errors, integer
-from procurement.bids import commitments, policy, sealing
+from procurement.bids import commitments, policy, sealing, statements
 from procurement.bids.contents import client_envelope, checked_contents, clean_idempotency_key
 from procurement.bids.models import (
     Bid,
     BidReceipt,
-    OpeningKey,
 )
 from procurement.bids.states import (
     BID,
@@ -52,7 +50,7 @@ from procurement.bids.states import (
     SUBMITTED,
 )
 from procurement.tendering import policy as tender_policy
-from procurement.tendering.models import Lot, Tender
+from procurement.tendering.models import Tender
 from procurement.tendering.states import LOT_ACTIVE
 
 
@@ -123,10 +121,8 @@ def _receipt(bid: Bid, kind: str, at: dt.datetime, tender, extra: dict | None = 
                  "sequence": bid.sequence, "sha256": bid.envelope_sha256, "received_at": commitments.iso_ms(at)}
     statement.update(extra or {})
     text, signature = commitments.sign(statement)
-    receipt = BidReceipt(bid_id=bid.id, kind=kind, statement=text, signature=signature, created_at=at)
-    db.session.add(receipt)
-    db.session.flush()
-    return receipt
+    return statements.insert_receipt(dict(bid_id=bid.id, kind=kind, statement=text, signature=signature,
+                                          created_at=at))
 
 
 # ------------------------------------------------------------------ submission
@@ -149,20 +145,12 @@ def submit(actor, tender_id, lot_id, data: dict, *, idempotency_key, replaces=No
 
 def _tender_and_lot(tender_id, lot_id):
     """The tender (shared lock, as `_shared_lock`), the lot and the opening public key in one
-    round trip: the bid storm's hot path."""
+    round trip: the bid storm's hot path (plain attribute objects, see `statements`)."""
     tender_id, lot_number = _as_id(tender_id), _as_id(lot_id)
-    if tender_id is None:
+    found = statements.tender_lot_key(tender_id, lot_number or 0) if tender_id is not None else None
+    if found is None or not tender_policy.is_public(found[0]):
         raise NotFound(N_("No such tender."))
-    row = db.session.execute(
-        select(Tender, Lot, OpeningKey.public_key)
-        .outerjoin(Lot, and_(Lot.tender_id == Tender.id, Lot.id == (lot_number or 0)))
-        .outerjoin(OpeningKey, OpeningKey.tender_id == Tender.id)
-        .options(lazyload(Tender.city), lazyload(Tender.centre), lazyload(Lot.category))
-        .where(Tender.id == tender_id).with_for_update(read=True, of=Tender)
-        .execution_options(populate_existing=True)).unique().first()
-    if row is None or not tender_policy.is_public(row[0]):
-        raise NotFound(N_("No such tender."))
-    return row
+    return found
 
 
 def _as_id(value) -> int | None:
@@ -179,20 +167,16 @@ def _submit(actor, tender_id, lot_id, data, key, replaces, now, client_address=N
         tender, lot, public_key = _tender_and_lot(tender_id, lot_id)
         if not tender_policy.is_verified_supplier(actor):
             raise PermissionDenied(N_("Only people of a verified supplier firm can bid."))
-        # One query for what decides replay, the current bid and the next sequence: the firm's
-        # bids on this lot plus the one carrying this request id (locked: the firm's own rows).
-        mine = list(db.session.execute(
-            select(Bid).where(Bid.supplier_org_id == actor.organisation_id,
-                              or_(Bid.idempotency_key == key, Bid.lot_id == (lot.id if lot else -1)))
-            .options(lazyload(Bid.lot)).with_for_update(of=Bid)).scalars())
+        mine = statements.firm_bids(actor.organisation_id, key, lot.id if lot else -1)
         same = next((b for b in mine if b.idempotency_key == key), None)
         if same is not None:
             if same.tender_id != tender.id or lot is None or same.lot_id != lot.id:
                 raise Conflict(N_("This request id was already used for another bid; send a new one for each "
                                   "submission."))
+            # A client retry (rare): the bid and its first receipt as they were written.
             first = db.session.execute(select(BidReceipt).where(BidReceipt.bid_id == same.id)
                                        .order_by(BidReceipt.id).limit(1)).scalar_one()
-            return Submission(same, first, created=False,
+            return Submission(db.session.get(Bid, same.id), first, created=False,
                               notes=[(N_("This request was already received: here is its receipt; nothing new was "
                                          "submitted."), {})])
         _refuse_closed(tender, now)
@@ -228,13 +212,11 @@ def _submit(actor, tender_id, lot_id, data, key, replaces, now, client_address=N
         if live is not None:
             BID.apply(Bid, live.id, "replace", updated_at=now)
         sequence = 1 + max((b.sequence for b in mine if b.lot_id == lot.id), default=0)
-        bid = Bid(tender_id=tender.id, lot_id=lot.id, supplier_org_id=actor.organisation_id, submitted_by_id=actor.id,
-                  sequence=sequence, status=SUBMITTED, sealed_envelope=envelope,
-                  envelope_sha256=sealing.sha256_hex(envelope), client_sealed=client_sealed, idempotency_key=key,
-                  received_at=now, replaces_id=live.id if live else None, updated_at=now,
-                  client_address=client_address)
-        db.session.add(bid)
-        db.session.flush()
+        bid = statements.insert_bid(dict(
+            tender_id=tender.id, lot_id=lot.id, supplier_org_id=actor.organisation_id, submitted_by_id=actor.id,
+            sequence=sequence, status=SUBMITTED, sealed_envelope=envelope, envelope_sha256=sealing.sha256_hex(envelope),
+            client_sealed=client_sealed, idempotency_key=key, received_at=now, replaces_id=live.id if live else None,
+            updated_at=now, client_address=client_address))
         receipt = _receipt(bid, "replaced" if live else "submitted", now, tender,
                            {"replaces": live.id} if live else None)
     return Submission(bid, receipt, created=True, notes=notes)

@@ -91,3 +91,27 @@ def test_labels_of_code_words(app):
         assert interface.label("no_such_code", "kind") == "no_such_code"
     with force_locale("en"):
         assert interface.label("mandatory", "requirement") == "mandatory"
+
+
+def test_bid_facts_are_product_facts_in_plain_values(catalog):
+    from catalog.models.products import CarbonDeclaration
+
+    supplier, reviewer = supplier_user(), reviewer_user()
+    product = listed_product(supplier, reviewer, sku="BID", u_value=2.0)
+    nanjing = _city("nanjing")
+    # Two declarations: the newest counts, as `Product.current_carbon` says.
+    db.session.add_all([CarbonDeclaration(product_id=product.id, declared_unit="1 m2", gwp_a1a3=80.0),
+                        CarbonDeclaration(product_id=product.id, declared_unit="2 m2", gwp_a1a3=50.0)])
+    db.session.commit()
+    full = interface.product_facts(product.id, nanjing.id)
+    lean = interface.bid_facts(product.id, nanjing.id, with_values=True)
+    assert {k: lean[k] for k in ("supplier_id", "category_id", "status", "verdict")} == \
+        {k: full[k] for k in ("supplier_id", "category_id", "status", "verdict")}
+    assert lean["verdict"] == "pass" and lean["supplier_id"] == supplier.organisation_id
+    assert lean["values"] == interface.declared_values(full["offer"])
+    assert lean["values"]["gwp_a1a3"].value == 25.0 and lean["values"]["u_value"].value == 2.0
+    rules = interface.rules_for(full["category_id"], nanjing)
+    assert interface.meets(rules, lean["values"]) == interface.meets(rules, full["offer"]) is True
+    assert interface.bid_facts(product.id, nanjing.id)["values"] is None      # values only when asked
+    assert interface.bid_facts(product.id)["verdict"] is None                 # no city: no verdict
+    assert interface.bid_facts(product.id + 1000) is None and interface.bid_facts(True) is None

@@ -401,3 +401,18 @@ def test_at_the_deadline_the_root_covers_the_latest_live_commitments(app):
 
 def _owner(result, bidders):
     return next(u for u, _p in bidders if u.organisation_id == result.bid.supplier_org_id)
+
+
+def test_a_lot_with_requirements_checks_the_declared_values(app):
+    ctx = sealed_tender()
+    org = db.session.get(type(ctx.supplier.organisation), ctx.supplier.organisation_id)
+    product = make_product(ctx.world.city, "ready_mixed_concrete", {"radionuclide_ira": (0.5, "")}, supplier=org)
+    lot = ctx.lot
+    lot.requirements = [{"key": "radionuclide_ira", "comparison": "<=", "limit": 0.4, "unit": "", "kind": "quality"}]
+    db.session.commit()
+    with pytest.raises(ValidationError) as exc:
+        bid(ctx, product=product)
+    assert "does not meet the lot's requirements" in field_text(exc.value, "product_id")
+    lot.requirements = [{"key": "radionuclide_ira", "comparison": "<=", "limit": 0.6, "unit": "", "kind": "quality"}]
+    db.session.commit()
+    assert bid(ctx, product=product).created
