@@ -139,6 +139,8 @@ class Config:
     OCDS_PUBLISHER_NAME = os.environ.get("OCDS_PUBLISHER_NAME", "Green Building Materials Procurement Platform")
     # How often the chronograph publishes what the audit trail says happened (reads catch up anyway).
     OCDS_SWEEP_MINUTES = int(os.environ.get("OCDS_SWEEP_MINUTES", "5"))
+    # How often the chronograph rebuilds the dashboards' monthly figures (procurement.oversight).
+    OVERSIGHT_REFRESH_MINUTES = int(os.environ.get("OVERSIGHT_REFRESH_MINUTES", "60"))
 
     # Sign-in sessions live on the server (core.sessions): they end after this long without a
     # request, or this long after sign-in at the latest; the cookie lasts no longer either.
