@@ -53,13 +53,23 @@ def json_response(description: str, schema: dict | str | None = None) -> dict:
 
 
 def ok_responses(description: str, status: str = "200", schema: dict | str | None = None, *,
-                 conflict: str | None = None) -> dict:
-    """The success response plus 403 and 404 (a project you may not see is not found), and 409
-    with `conflict` (what makes the operation conflict with the project's state)."""
-    out = {status: json_response(description, schema) if status != "204" else {"description": description},
-           "403": error("Not allowed"), "404": error("No such project (or not visible to you)")}
+                 conflict: str | None = None, not_found: dict | str | None = "No such project (or not visible to you)",
+                 forbidden: bool = True, bad: str | None = None, extra: dict | None = None) -> dict:
+    """An operation's documented answers: the success response (`schema` its body), 403 unless
+    `forbidden` is false, 404 with `not_found` (a description or a prebuilt `error`; an object you
+    may not see is not found), 409 with `conflict` (what makes the operation conflict with the
+    object's state), 400 with `bad`, and any `extra` answers. Every API module describes its
+    operations with this one function."""
+    out = {status: json_response(description, schema) if status != "204" else {"description": description}}
+    if forbidden:
+        out["403"] = error("Not allowed")
+    if not_found:
+        out["404"] = error(not_found) if isinstance(not_found, str) else not_found
     if conflict:
         out["409"] = error(conflict)
+    if bad:
+        out["400"] = error(bad)
+    out.update(extra or {})
     return out
 
 

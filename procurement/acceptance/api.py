@@ -26,7 +26,7 @@ from procurement.acceptance import policy
 from procurement.acceptance.blueprints import api_bp
 from procurement.acceptance.report import closure_report
 from procurement.acceptance.states import CHECKLIST_STATES
-from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, body_ref, error, ok_responses, ref
 from procurement.deliveries.policy import is_order_supplier
 from procurement.orders.models import Order
 from procurement.projects.services import get_project
@@ -106,10 +106,7 @@ CHECKLIST_BODY = {"type": "object", "required": ["checklist"],
 
 
 def responses(description, *, status="200", schema=CHECKLIST_BODY, conflict=None) -> dict:
-    out = {status: json_response(description, schema), "403": error("Not allowed"), "404": NOT_FOUND}
-    if conflict:
-        out["409"] = error(conflict)
-    return out
+    return ok_responses(description, status, schema, conflict=conflict, not_found=NOT_FOUND)
 
 
 @api_bp.get("/projects/<int:project_id>/acceptance")

@@ -32,7 +32,7 @@ from procurement.awards.states import (
     STEP_MOVES,
     WITHDRAWAL_KINDS,
 )
-from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, body_ref, error, ok_responses, ref
 from procurement.tendering import services as tender_services
 from procurement.tendering.clarifications import visible_tender
 from procurement.tendering.models import Lot
@@ -154,12 +154,7 @@ AWARD_BODY = {"type": "object", "required": ["award"], "properties": {"award": r
 
 
 def responses(description, *, status="200", conflict=None, forbidden=True, schema=AWARD_BODY) -> dict:
-    out = {status: json_response(description, schema), "404": NOT_FOUND}
-    if forbidden:
-        out["403"] = error("Not allowed")
-    if conflict:
-        out["409"] = error(conflict)
-    return out
+    return ok_responses(description, status, schema, conflict=conflict, forbidden=forbidden, not_found=NOT_FOUND)
 
 
 def _award(viewer, award) -> dict:

@@ -23,7 +23,7 @@ from core.hashchain import canonical_time
 from core.i18n import N_, translate_message
 from procurement.bids import commitments, contents, keyholders, opening_keys, sealed_round, services
 from procurement.bids.states import BID_STATES
-from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ok_responses, ref
 from procurement.tendering import services as tender_services
 from procurement.tendering.blueprints import api_bp
 from procurement.tendering.clarifications import visible_tender
@@ -90,10 +90,7 @@ RECEIPT_BODY = {"type": "object", "required": ["receipt"], "properties": {"recei
 
 
 def _responses(description: str, schema: dict, status: str = "200", *, conflict: str | None = None) -> dict:
-    out = {status: json_response(description, schema), "403": error("Not allowed"), "404": NOT_FOUND}
-    if conflict:
-        out["409"] = error(conflict)
-    return out
+    return ok_responses(description, status, schema, conflict=conflict, not_found=NOT_FOUND)
 
 
 @api_bp.get("/tenders/<int:tender_id>/opening-key")

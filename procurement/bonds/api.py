@@ -11,7 +11,7 @@ from core.api import api_auth, json_body
 from core.errors import ValidationError
 from core.hashchain import canonical_time
 from core.i18n import N_
-from procurement.blueprints import ID_SCHEMA, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, error, json_response, ok_responses, ref
 from procurement.bonds import refunds, services
 from procurement.bonds.states import BOND_STATES, FORFEIT_REASONS, METHODS, REFUND_CAUSES
 from procurement.tendering.blueprints import api_bp
@@ -56,12 +56,8 @@ TENDER_ID = [{"name": "tender_id", "in": "path", "required": True, "schema": ID_
 
 
 def _responses(description, *, conflict=None, extra=None):
-    out = {"200": json_response(description, BOND_BODY), "403": error("Not allowed"),
-           "404": error("No such lot or bond (or not visible to you)")}
-    if conflict:
-        out["409"] = error(conflict)
-    out.update(extra or {})
-    return out
+    return ok_responses(description, schema=BOND_BODY, conflict=conflict, extra=extra,
+                        not_found="No such lot or bond (or not visible to you)")
 
 
 @api_bp.post("/lots/<int:lot_id>/bond/card")

@@ -10,7 +10,7 @@ from core.api import api_auth, json_body
 from core.errors import NotFound, ValidationError
 from core.hashchain import canonical_time
 from core.i18n import N_
-from procurement.blueprints import ID_SCHEMA, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, ok_responses, ref
 from procurement.pooling import inputs, queries, services
 from procurement.pooling.models import LINE_STATES, ROUND_STATES
 from procurement.projects.services import get_project
@@ -46,16 +46,8 @@ def line_json(ln) -> dict:
 
 def _responses(status: str, description: str, schema, *, conflict: str | None = None, bad: bool = True,
                forbidden: bool = True, missing: str | None = "No such pooling round (or not visible to you)") -> dict:
-    out = {status: json_response(description, schema)}
-    if forbidden:
-        out["403"] = error("Not allowed")
-    if missing:
-        out["404"] = error(missing)
-    if conflict:
-        out["409"] = error(conflict)
-    if bad:
-        out["400"] = error("Invalid input")
-    return out
+    return ok_responses(description, status, schema, conflict=conflict, not_found=missing, forbidden=forbidden,
+                        bad="Invalid input" if bad else None)
 
 
 TIME = {"type": "string", "format": "date-time"}

@@ -18,7 +18,7 @@ from core.models import City
 from core.money import MAX_FEN
 from core.policy import is_platform
 from core.web import page_number
-from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ok_responses, ref
 from procurement.profiles.models import METHODS, TRACKS
 from procurement.quantities import PURCHASE_UNITS
 from procurement.tendering import documents as tender_documents
@@ -166,12 +166,8 @@ LIST_BODY = {"type": "object", "required": ["items", "total", "page"], "properti
 
 def _responses(description: str, status: str = "200", schema=TENDER_BODY, *, conflict: str | None = None,
                forbidden: bool = True) -> dict:
-    out = {status: json_response(description, schema), "404": error("No such tender (or not visible to you)")}
-    if forbidden:
-        out["403"] = error("Not allowed")
-    if conflict:
-        out["409"] = error(conflict)
-    return out
+    return ok_responses(description, status, schema, conflict=conflict, forbidden=forbidden,
+                        not_found="No such tender (or not visible to you)")
 
 
 # ------------------------------------------------------------------ list and read
