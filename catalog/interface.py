@@ -10,6 +10,7 @@ writes. Dates are China calendar dates (`core.timeutil.today_cn()` when omitted)
   `rules_for`, and the compliance engine's checks for a stricter (tightened) limit:
   `check_tightening`, `typed_limit`, `tightened`, `describe_limit`, and names of code words (`label`)
 * products: `listed_passing_products`, `compliant_products`, `price_range`, `declared_values`,
+  `carbon_figures` (GWP per declared unit and category medians, plain values),
   `meets`, and stored `verdicts`; `certificate_standing` (certified on a given day?);
   `product_facts`, and its lean form for bids, `bid_facts`
 """
@@ -21,7 +22,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from core.extensions import db
@@ -456,3 +457,75 @@ def certificate_standing(product_id: int, on: dt.date) -> dict:
             "certificates": [{"number": c.number, "status": c.status, "issued_on": c.issued_on.isoformat(),
                               "expires_on": c.expires_on.isoformat(), "valid_on_day": counts(c)} for c in certificates],
             "test_reports": [{"number": r.number, "issued_on": r.issued_on.isoformat()} for r in reports]}
+
+
+# --------------------------------------------------------------------------- embodied carbon
+
+
+@dataclass(frozen=True)
+class CarbonFigures:
+    """GWP A1-A3 in kg CO2e per declared unit: `products` `{product id: (kg, unit)}` (the
+    product's declared value, an indicator value ``gwp_a1a3`` before its newest carbon
+    declaration, only when declared in ``kg CO2e/<unit>``) and `medians` `{(city id, category id,
+    unit): kg}`, the median over the category's products listed and passing in the city that
+    declare per that unit; `skus` of the products asked about."""
+
+    products: Mapping[int, tuple[float, str]]
+    medians: Mapping[tuple[int, int, str], float]
+    skus: Mapping[int, str] = dataclasses.field(default_factory=dict)   # of the products asked about
+
+    def gwp(self, product_id: int, unit: str) -> float | None:
+        """The product's kg CO2e per `unit` (None: no declaration per that unit)."""
+        found = self.products.get(product_id)
+        return found[0] if found is not None and found[1] == unit else None
+
+    def median(self, city_id: int, category_id: int, unit: str) -> float | None:
+        return self.medians.get((city_id, category_id, unit))
+
+
+def carbon_figures(product_ids: Iterable[int] = (), places: Iterable[tuple[int, int]] = ()) -> CarbonFigures:
+    """The GWP of `product_ids` and the category medians of `places` (``(city id, category id)``
+    pairs), two queries whatever their number (the products' in batches of 5,000 ids; see
+    `CarbonFigures`)."""
+    import statistics
+
+    from sqlalchemy.orm import aliased
+
+    from catalog.models.products import CarbonDeclaration, Product, ProductIndicatorValue, ProductVerdict
+    from catalog.rules import carbon_value
+
+    newest = aliased(CarbonDeclaration)
+    latest = select(func.max(newest.id)).where(newest.product_id == Product.id).scalar_subquery()
+    columns = (Product.id, Product.sku, ProductIndicatorValue.id, ProductIndicatorValue.value_num,
+               ProductIndicatorValue.unit, CarbonDeclaration.gwp_a1a3, CarbonDeclaration.declared_unit)
+
+    def rows(stmt):
+        stmt = (stmt.outerjoin(ProductIndicatorValue, (ProductIndicatorValue.product_id == Product.id)
+                               & (ProductIndicatorValue.key == "gwp_a1a3"))
+                .outerjoin(CarbonDeclaration, CarbonDeclaration.id == latest))
+        for pid, sku, iv_id, num, iv_unit, gwp, declared, *rest in db.session.execute(stmt):
+            # The precedence of `declared_values`: a declared indicator value, else the newest declaration.
+            value = (Value.from_parts("gwp_a1a3", num, None, iv_unit) if iv_id is not None
+                     else carbon_value(gwp, declared) if gwp is not None else None)
+            ok = value is not None and isinstance(value.value, (int, float)) and value.unit.startswith("kg CO2e/")
+            yield pid, sku, rest, ((float(value.value), value.unit[len("kg CO2e/"):]) if ok else None)
+
+    ids = sorted({_id(p) for p in product_ids})
+    products, skus = {}, {}
+    for start in range(0, len(ids), 5000):   # (bound parameters: SQLite allows 32,766 a statement)
+        for pid, sku, _rest, figure in rows(select(*columns).where(Product.id.in_(ids[start:start + 5000]))):
+            skus[pid] = sku
+            if figure is not None:
+                products[pid] = figure
+    pairs = {(_id(city), _id(category)) for city, category in places}
+    peers: dict[tuple[int, int, str], list[float]] = {}
+    if pairs:
+        stmt = (select(*columns, ProductVerdict.city_id, Product.category_id)
+                .join(ProductVerdict, ProductVerdict.product_id == Product.id)
+                .where(Product.status == "listed", ProductVerdict.verdict == PASS,
+                       ProductVerdict.city_id.in_({c for c, _ in pairs}),
+                       Product.category_id.in_({c for _, c in pairs})))
+        for _pid, _sku, (city_id, category_id), figure in rows(stmt):
+            if figure is not None and (city_id, category_id) in pairs:
+                peers.setdefault((city_id, category_id, figure[1]), []).append(figure[0])
+    return CarbonFigures(products, {key: statistics.median(values) for key, values in peers.items()}, skus)

@@ -99,7 +99,8 @@ SEEDED_BY_MIGRATIONS = {"procedure_profiles": set(),  # national profiles of 001
                         "expert_draw_rules": set(),  # the national expert-draw rule of 0017_draws_panels
                         "abnormal_price_rules": set(),  # the national abnormal-price rule of 0018_scoring
                         "inspection_rules": set(),  # the national inspection rule of 0022_inspections
-                        "oversight_rules": set()}  # the national oversight rule of 0025_oversight
+                        "oversight_rules": set(),  # the national oversight rule of 0025_oversight
+                        "delivery_rules": set()}  # the national delivery rule of 0026_delivery_gaps
 
 
 def _remember_seeded_rows() -> None:

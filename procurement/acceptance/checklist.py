@@ -72,7 +72,8 @@ def evaluate_line(project, line, deliveries: list[Delivery], ordered_milli: int,
                                       "ordered": format_quantity(ordered_milli), "unit": Term(line.unit)}))
     certified = bool(deliveries)
     for d in deliveries:
-        check = evidence_check(d.product_id, d.delivered_on, d.evidence_kind, d.evidence_number)
+        check = evidence_check(d.product_id, d.delivered_on, d.evidence_kind, d.evidence_number,
+                               city_id=project.city_id)
         if not check.passed:
             certified = False
             notes.append(message_payload(N_("Delivery %(delivery)s: %(reason)s"),

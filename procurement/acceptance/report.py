@@ -20,7 +20,6 @@ check against the record.
 
 from __future__ import annotations
 
-import statistics
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -40,8 +39,6 @@ from procurement.design.services import bill_lines
 from procurement.design.share import format_share, optional_share_ok
 from procurement.records.integrity import coverage
 from procurement.records.services import verify_project
-
-GWP = "gwp_a1a3"
 
 
 def _half_up(value: Fraction) -> int:
@@ -141,16 +138,8 @@ def green_share(project, items: list[dict]) -> dict:
             "optional_bp": share_bp(result.covered, result.total), "optional_ok": result.ok, "lines": rows}
 
 
-def _gwp(offer, unit: str) -> float | None:
-    value = catalog.declared_values(offer).get(GWP) if offer is not None else None
-    if value is None or not isinstance(value.value, (int, float)) or value.unit != f"kg CO2e/{unit}":
-        return None
-    return float(value.value)
-
-
 def carbon(project) -> dict:
     rows, total, baseline, missing = [], 0.0, 0.0, 0
-    medians: dict[tuple[int, str], float | None] = {}
     accepted = db.session.execute(select(Delivery).where(Delivery.project_id == project.id,
                                                          Delivery.status == ACCEPTED)
                                   .order_by(Delivery.id)).unique().scalars()
@@ -159,19 +148,14 @@ def carbon(project) -> dict:
         key = (d.order_line.bom_line_id, d.product_id, d.unit)
         by_product[key] = by_product.get(key, 0) + d.quantity_milli
     lines = {line.id: line for line in bill_lines(project.id)}
+    gwp = catalog.carbon_figures({pid for _b, pid, _u in by_product},
+                                 {(project.city_id, lines[b].category_id) for b, _p, _u in by_product})
     for (bom_line_id, product_id, unit), milli in sorted(by_product.items()):
         line = lines[bom_line_id]
-        facts = catalog.product_facts(product_id)
-        own = _gwp(facts["offer"] if facts else None, unit)
-        mkey = (line.category_id, unit)
-        if mkey not in medians:
-            peers = [g for g in (_gwp(o, unit) for o in catalog.listed_passing_products(project.city_id,
-                                                                                      line.category_id))
-                     if g is not None]
-            medians[mkey] = statistics.median(peers) if peers else None
-        median = medians[mkey]
+        own = gwp.gwp(product_id, unit)
+        median = gwp.median(project.city_id, line.category_id, unit)
         quantity = milli / 1000
-        row = {"line_no": line.line_no, "category": line.category.code, "sku": facts["sku"] if facts else "",
+        row = {"line_no": line.line_no, "category": line.category.code, "sku": gwp.skus.get(product_id, ""),
                "quantity_milli": milli, "unit": unit, "gwp": own, "median": median,
                "kg": None if own is None else round(own * quantity, 1),
                "median_kg": None if median is None else round(median * quantity, 1)}

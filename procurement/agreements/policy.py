@@ -1,14 +1,10 @@
-"""Who may do what with agreements and call-off orders (one function per rule; services enforce
-them, pages ask the same functions through `can(...)`).
+"""Who may do what with agreements (one function per rule; services enforce them, pages ask the
+same functions through `can(...)`). The call-off orders' rules are in `procurement.orders.policy`.
 
 - The agreement's procurement centre prepares, signs, publishes, terminates and cancels it.
 - Staff of the agreement (its centre, the city's finance office, platform staff) see it at any
   time; once published it is public; before that its suppliers and the purchasers of projects
   that hold a quota in it see it too.
-- A purchaser orders for its own project, from an agreement of the project's city in which the
-  project holds a quota; it cancels its own order while placed or confirmed and accepts it once
-  delivered.
-- A supplier of the order confirms it, or refuses it (cancels it with a reason) while placed.
 - Time matters as much as status: the validity is compared with the China date on every call.
 """
 
@@ -20,7 +16,6 @@ from core import roles as R
 from core.policy import has_role, in_organisation, is_platform, same_city
 from core.timeutil import CHINA, utcnow
 from procurement.agreements.states import DRAFT, IN_FORCE_STATES, PUBLISHED, SIGNED
-from procurement.orders.states import CONFIRMED, DELIVERED, PLACED
 from procurement.projects.policy import is_own_purchaser
 from procurement.tendering.policy import is_centre_officer
 
@@ -34,7 +29,8 @@ def china_day(now: dt.datetime | None = None) -> dt.date:
     return (now or utcnow()).astimezone(CHINA).date()
 
 
-def _firm(user, org_id) -> bool:
+def is_firm_member(user, org_id) -> bool:
+    """A supplier person of the firm `org_id`."""
     return has_role(user, R.SUPPLIER) and org_id is not None and in_organisation(user, org_id)
 
 
@@ -68,7 +64,7 @@ def is_staff(user, agreement) -> bool:
 
 
 def is_supplier_of(user, agreement) -> bool:
-    return any(_firm(user, s.supplier_org_id) for s in agreement.suppliers)
+    return any(is_firm_member(user, s.supplier_org_id) for s in agreement.suppliers)
 
 
 def is_quota_purchaser(user, agreement) -> bool:
@@ -89,44 +85,6 @@ def is_in_force(agreement, now: dt.datetime | None = None) -> bool:
     return agreement.status in IN_FORCE_STATES and agreement.valid_from <= day <= agreement.valid_until
 
 
-# ------------------------------------------------------------------ orders
-
-def can_order(user, agreement, project, now: dt.datetime | None = None) -> bool:
-    """The project's purchaser, on an agreement in force of the project's city with a quota for it."""
-    return (is_own_purchaser(user, project) and agreement.city_id == project.city_id
-            and is_in_force(agreement, now) and any(q.project_id == project.id for q in agreement.quotas))
-
-
-def can_view_order(user, order) -> bool:
-    return (is_own_purchaser(user, order.project) or _firm(user, order.supplier_org_id)
-            or is_staff(user, order.agreement)
-            or (has_role(user, R.INSPECTOR) and same_city(user, order.project.city_id)))
-
-
-def is_order_supplier(user, order) -> bool:
-    """A person of the order's supplier."""
-    return _firm(user, order.supplier_org_id)
-
-
-def can_confirm_order(user, order) -> bool:
-    return _firm(user, order.supplier_org_id) and order.status == PLACED
-
-
-def can_refuse_order(user, order) -> bool:
-    """The supplier refuses an order it has not confirmed (the order is cancelled with its reason)."""
-    return _firm(user, order.supplier_org_id) and order.status == PLACED
-
-
-def can_cancel_order(user, order) -> bool:
-    return is_own_purchaser(user, order.project) and order.status in (PLACED, CONFIRMED)
-
-
-def can_accept_order(user, order) -> bool:
-    return is_own_purchaser(user, order.project) and order.status == DELIVERED
-
-
 POLICIES = {"manage_agreement": can_manage_agreement, "sign_agreement": can_sign,
             "publish_agreement": can_publish, "terminate_agreement": can_terminate,
-            "cancel_agreement": can_cancel_draft, "view_agreement": can_view_agreement,
-            "confirm_order": can_confirm_order, "refuse_order": can_refuse_order,
-            "cancel_order": can_cancel_order, "accept_order": can_accept_order, "view_order": can_view_order}
+            "cancel_agreement": can_cancel_draft, "view_agreement": can_view_agreement}

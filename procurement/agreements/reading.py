@@ -25,6 +25,7 @@ from procurement.agreements import policy
 from procurement.agreements.models import Agreement, AgreementQuota, AgreementSupplier
 from procurement.agreements.services import overdue_flags, sign_due_at
 from procurement.agreements.states import LIVE_STATES, PUBLISHED
+from procurement.orders import policy as order_policy
 from procurement.orders.models import Order
 from procurement.orders.states import COUNTING_STATES
 from procurement.projects.models import Project
@@ -73,7 +74,7 @@ def agreement_view(user, agreement, now: dt.datetime | None = None) -> dict:
     now = now or utcnow()
     orders = [o for o in db.session.execute(select(Order).where(Order.agreement_id == agreement.id)
                                             .order_by(Order.id)).unique().scalars()
-              if policy.can_view_order(user, o)]
+              if order_policy.can_view_order(user, o)]
     quotas = quota_rows(agreement)
     if not (policy.is_staff(user, agreement) or policy.is_supplier_of(user, agreement)):
         quotas = [r for r in quotas if policy.is_quota_purchaser(user, _OneQuota(r["quota"]))]
@@ -127,7 +128,7 @@ def orders_for(user) -> list[Order]:
     if not conds:
         return []
     rows = db.session.execute(select(Order).where(or_(*conds)).order_by(Order.id.desc()).limit(LIMIT)).unique().scalars()
-    return [o for o in rows if policy.can_view_order(user, o)]
+    return [o for o in rows if order_policy.can_view_order(user, o)]
 
 
 def project_quotas(user, project) -> list[dict]:

@@ -85,7 +85,7 @@ def _order_forms(view) -> dict:
         return forms
     for row in view["quotas"]:
         quota = row["quota"]
-        from procurement.agreements.policy import can_order
+        from procurement.orders.policy import can_order
 
         if not can_order(current_user, agreement, quota.project):
             continue

@@ -111,6 +111,11 @@ def _deadline_text(tender) -> str:
 
 
 def _refuse_closed(tender, now: dt.datetime) -> None:
+    from procurement.negotiation.policy import is_negotiated_tender
+
+    if is_negotiated_tender(tender):  # its offers are made in the negotiation's rounds
+        raise Conflict(N_("Tender %(reference)s is procured by negotiation: offers are made in the rounds of its "
+                          "negotiation, not as sealed bids."), reference=tender.reference)
     if not tender_policy.is_open_for_bids(tender, now):
         raise Conflict(N_("Bids are no longer accepted: the deadline was %(deadline)s (server time %(now)s; no "
                           "grace period)."), deadline=_deadline_text(tender), now=commitments.iso_ms(now))

@@ -7,7 +7,8 @@
 - ``GET deliveries/{id}``; ``POST deliveries/{id}/accept`` (``{"reason"}`` optional),
   ``POST deliveries/{id}/reject`` (``{"reason"}``): the site manager;
 - ``POST deliveries/{id}/samples`` (``{"lab_name", "sample_code"}``): a sample to a testing lab;
-- ``POST delivery-samples/{id}/report`` (``{"result", "report_number", "findings"}``): the lab's
+- ``POST delivery-samples/{id}/report`` (``{"result", "report_number", "findings", "required_actions",
+  "deadline"}``): the lab's
   report (a failed sample rejects the delivery and opens a rectification).
 """
 
@@ -39,9 +40,14 @@ def path_id(name: str) -> list[dict]:
 
 
 def sample_json(s) -> dict:
+    from procurement.inspections.models import Rectification
+
+    rect_id = (db.session.execute(select(Rectification.id).where(Rectification.delivery_sample_id == s.id))
+               .scalar_one_or_none() if s.rectification_ref else None)
     return {"id": s.id, "lab_name": s.lab_name, "sample_code": s.sample_code, "status": s.status,
             "sent_at": canonical_time(s.sent_at), "report_number": s.report_number or None,
-            "findings": s.findings or None, "rectification": s.rectification_ref or None}
+            "findings": s.findings or None, "rectification": s.rectification_ref or None,
+            "rectification_id": rect_id}
 
 
 def delivery_json(d) -> dict:
@@ -62,7 +68,9 @@ SAMPLE = {"type": "object", "required": ["id", "status"], "properties": {
     "id": {"type": "integer"}, "lab_name": {"type": "string"}, "sample_code": {"type": "string"},
     "status": {"type": "string", "enum": list(SAMPLE_STATES)}, "sent_at": {"type": "string", "format": "date-time"},
     "report_number": {"type": "string", "nullable": True}, "findings": {"type": "string", "nullable": True},
-    "rectification": {"type": "string", "nullable": True}}}
+    "rectification": {"type": "string", "nullable": True},
+    "rectification_id": {"type": "integer", "nullable": True,
+                         "description": "The notice a failed sample issued (GET /rectifications/{id})"}}}
 OPENAPI.schema("DeliverySample", SAMPLE)
 OPENAPI.schema("Delivery", {"type": "object", "required": ["id", "reference", "status", "checks"], "properties": {
     "id": {"type": "integer"}, "reference": {"type": "string"}, "project_id": {"type": "integer"},
@@ -84,7 +92,11 @@ OPENAPI.schema("DeliverySampleSent", {"type": "object", "required": ["lab_name",
     "lab_name": {"type": "string", "maxLength": 200}, "sample_code": {"type": "string", "maxLength": 80}}})
 OPENAPI.schema("DeliveryLabReport", {"type": "object", "required": ["result", "report_number"], "properties": {
     "result": {"type": "string", "enum": list(RESULTS)}, "report_number": {"type": "string", "maxLength": 80},
-    "findings": {"type": "string", "maxLength": 4000}}})
+    "findings": {"type": "string", "maxLength": 4000, "description": "Required when the result is failed"},
+    "required_actions": {"type": "string", "maxLength": 4000,
+                         "description": "When failed: what the supplier must do (the rectification notice)"},
+    "deadline": {"type": "string", "format": "date",
+                 "description": "When failed: the notice's deadline (China date, today to a year ahead)"}}})
 ONE = {"type": "object", "required": ["delivery"], "properties": {"delivery": ref("Delivery")}}
 
 

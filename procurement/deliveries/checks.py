@@ -5,7 +5,8 @@
 - ``valid_evidence``: what the supplier presented proves compliance *on the delivery day*: a
   green-material certificate valid that day (`catalog.interface.certificate_standing`: the expiry
   day itself still counts), or one of the product's third-party test reports issued on or before
-  that day and not older than :data:`TEST_REPORT_VALID_DAYS`;
+  that day and not older than the days of the dated rule in force that day for the project's
+  city (`rules.rule_for`, national default 365);
 - ``within_order``: the delivered quantity, with the line's live deliveries (recorded, sampling,
   accepted), stays within the ordered quantity. The caller holds the order line's row lock, so
   two deliveries racing for the last tonnes are decided one after the other.
@@ -22,12 +23,9 @@ from dataclasses import dataclass, field
 
 import catalog.interface as catalog
 from core.i18n import N_, Term, message_payload
+from procurement.deliveries import rules
 from procurement.deliveries.states import CERTIFICATE, CHECK_EVIDENCE, CHECK_PRODUCT, CHECK_QUANTITY
 from procurement.quantities import format_quantity
-
-#: A test report older than this on the delivery day no longer proves compliance (the usual
-#: one-year validity of a third-party test report for building materials).
-TEST_REPORT_VALID_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -62,8 +60,9 @@ def product_check(line, product_id: int, awarded_product_id: int | None) -> Chec
                  {"sku": facts["sku"] if facts else str(product_id)})
 
 
-def evidence_check(product_id: int, delivered_on: dt.date, kind: str, number: str) -> Check:
-    """The presented certificate or test report is the product's and valid on the delivery day."""
+def evidence_check(product_id: int, delivered_on: dt.date, kind: str, number: str, *, city_id: int | None) -> Check:
+    """The presented certificate or test report is the product's and valid on the delivery day (a
+    test report for the days of the delivery rule in force that day for the project's city)."""
     standing = catalog.certificate_standing(product_id, delivered_on)
     day = delivered_on.isoformat()
     if kind == CERTIFICATE:
@@ -84,15 +83,16 @@ def evidence_check(product_id: int, delivered_on: dt.date, kind: str, number: st
         return Check(CHECK_EVIDENCE, False, N_("Test report %(number)s is not a test report of this product."),
                      {"number": number})
     issued = dt.date.fromisoformat(report["issued_on"])
+    report_valid_days = rules.rule_for(city_id, delivered_on).test_report_valid_days
     if issued > delivered_on:
         return Check(CHECK_EVIDENCE, False, N_("Test report %(number)s was issued on %(issued)s, after the delivery "
                                                "day %(day)s."), {"number": number, "issued": issued.isoformat(),
                                                                   "day": day})
-    last = issued + dt.timedelta(days=TEST_REPORT_VALID_DAYS)
+    last = issued + dt.timedelta(days=report_valid_days)
     if delivered_on > last:
         return Check(CHECK_EVIDENCE, False, N_("Test report %(number)s of %(issued)s is older than %(days)s days on "
                                                "the delivery day %(day)s."),
-                     {"number": number, "issued": issued.isoformat(), "days": TEST_REPORT_VALID_DAYS, "day": day})
+                     {"number": number, "issued": issued.isoformat(), "days": report_valid_days, "day": day})
     return Check(CHECK_EVIDENCE, True, N_("Test report %(number)s of %(issued)s is valid on the delivery day %(day)s."),
                  {"number": number, "issued": issued.isoformat(), "day": day})
 
@@ -110,8 +110,8 @@ def quantity_check(line, quantity_milli: int, taken_milli: int) -> Check:
 
 
 def run_checks(line, *, product_id: int, awarded_product_id: int | None, delivered_on: dt.date, evidence_kind: str,
-               evidence_number: str, quantity_milli: int, taken_milli: int) -> list[Check]:
+               evidence_number: str, quantity_milli: int, taken_milli: int, city_id: int | None) -> list[Check]:
     """Every automatic check of a delivery, in report order."""
     return [product_check(line, product_id, awarded_product_id),
-            evidence_check(product_id, delivered_on, evidence_kind, evidence_number),
+            evidence_check(product_id, delivered_on, evidence_kind, evidence_number, city_id=city_id),
             quantity_check(line, quantity_milli, taken_milli)]

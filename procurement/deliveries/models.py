@@ -1,5 +1,5 @@
-"""`Delivery` (one consignment against one order line) and `DeliverySample` (a sample of it sent
-to a testing lab, with the lab's report).
+"""`Delivery` (one consignment against one order line), `DeliverySample` (a sample of it sent
+to a testing lab, with the lab's report) and `DeliveryRule` (the dated rule of the checks).
 
 `delivered_on` is the China calendar day the goods arrived: the day the certificate or test
 report must be valid on. `checks` are the automatic checks' results as stored messages
@@ -11,7 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -102,3 +114,31 @@ class DeliverySample(db.Model):
                 "status": self.status, "report_number": self.report_number,
                 "report_document_id": self.report_document_id, "findings": self.findings,
                 "rectification_ref": self.rectification_ref}
+
+
+class DeliveryRule(db.Model):
+    """The dated rule of the delivery checks (national when `city_id` is NULL): how many days a
+    third-party test report proves compliance after its issue day. Immutable: a change is a new
+    row from a later day (`core.dated_rules.in_force`)."""
+
+    __tablename__ = "delivery_rules"
+    __table_args__ = (
+        CheckConstraint("test_report_valid_days BETWEEN 1 AND 3650", name="test_report_valid_days"),
+        Index("uq_delivery_rules_national", "effective_from", unique=True,
+              sqlite_where=db.text("city_id IS NULL"), postgresql_where=db.text("city_id IS NULL")),
+        Index("uq_delivery_rules_city", "city_id", "effective_from", unique=True,
+              sqlite_where=db.text("city_id IS NOT NULL"), postgresql_where=db.text("city_id IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    city_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cities.id"), index=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    test_report_valid_days: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(DeliveryRule, "before_update")
+def _refuse_edits(_mapper, _connection, target):  # part of the model: rows are append-only
+    raise ValueError(f"delivery rule {target.id} is immutable; add a row with a later effective date")

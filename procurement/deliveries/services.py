@@ -198,7 +198,8 @@ def record_delivery(actor, order_line_id, data, note_stream, note_name: str, *,
             line, product_id=fields["product_id"], awarded_product_id=_awarded_product(order),
             delivered_on=fields["delivered_on"], evidence_kind=fields["evidence_kind"],
             evidence_number=fields["evidence_number"], quantity_milli=fields["quantity_milli"],
-            taken_milli=_taken(line.id))
+            taken_milli=_taken(line.id),
+            city_id=project.city_id)
         if not all(c.passed for c in results):
             raise _refusal(results)
         note = store_document(note_stream, note_name or "", actor, field="delivery_note")
@@ -291,7 +292,8 @@ def send_sample(actor, delivery_id, data, *, now: dt.datetime | None = None) -> 
 def record_lab_report(actor, sample_id, data, report_stream=None, report_name: str = "", *,
                       now: dt.datetime | None = None) -> DeliverySample:
     """The lab's report on a sample: passed (the site manager decides on the delivery again) or
-    failed (the delivery is rejected and a rectification is opened against the supplier)."""
+    failed (the delivery is rejected and a rectification notice is issued to the supplier, with
+    the `required_actions` and `deadline` given with the report)."""
     now = now or utcnow()
     if not isinstance(data, dict):
         raise ValidationError(N_("Send the lab report as a JSON object."))
@@ -299,6 +301,7 @@ def record_lab_report(actor, sample_id, data, report_stream=None, report_name: s
     result = choice(data, "result", errors, RESULTS)
     number = text(data, "report_number", errors, max_len=80)
     findings = text(data, "findings", errors, max_len=4000, required=result == FAILED)
+    actions, deadline = rectifications.clean_notice(data, errors) if result == FAILED else ("", None)
     errors.raise_if_any(N_("The lab report was not recorded: check the marked fields."))
     with unit_of_work():
         sample = db.session.get(DeliverySample, _id(sample_id) or 0)
@@ -322,7 +325,7 @@ def record_lab_report(actor, sample_id, data, report_stream=None, report_name: s
         sample = db.session.get(DeliverySample, sample.id)
         db.session.refresh(sample)
         if failed:
-            ref = rectifications.open_for_failed_sample(actor, project, delivery, sample, now=now)
+            ref = rectifications.open_for_failed_sample(actor, project, delivery, sample, actions, deadline, now=now)
             sample.rectification_ref = ref
             _note_fulfilment(delivery, actor, now)
         append_record(project, "delivery_sample_failed" if failed else "delivery_sample_passed",

@@ -1,5 +1,5 @@
-"""Wiring of deliveries (called from `procurement.acceptance.wiring.register`): the API
-blueprint and its OpenAPI operations, the names of its code words, record kinds and automatic
+"""Wiring of deliveries (called from `procurement.acceptance.wiring.register`): the page and API
+blueprints and its OpenAPI operations, the names of its code words, record kinds and automatic
 checks, and its template policies."""
 
 
@@ -8,9 +8,10 @@ def register(app) -> None:
     from core import labels as core_labels
     from core import openapi
     from core.policy import register_policy
-    from procurement.deliveries import api, labels, models, policy  # noqa: F401  (models: tables mapped)
-    from procurement.deliveries.blueprints import api_bp
+    from procurement.deliveries import api, labels, models, policy, views  # noqa: F401  (tables mapped, routes)
+    from procurement.deliveries.blueprints import api_bp, bp
 
+    app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     openapi.register(app, api.OPENAPI)
     core_labels.register(app, {"record": labels.RECORD_KINDS, "check": labels.CHECKS,

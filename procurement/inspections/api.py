@@ -66,7 +66,8 @@ def inspection_json(i, *, full: bool = True, public: bool = False) -> dict:
 
 
 def rectification_json(r) -> dict:
-    return {"id": r.id, "reference": r.reference, "inspection_id": r.inspection_id, "org_id": r.org_id,
+    return {"id": r.id, "reference": r.reference, "inspection_id": r.inspection_id,
+            "delivery_sample_id": r.delivery_sample_id, "org_id": r.org_id,
             "project_id": r.project_id, "status": r.status, "required_actions": r.required_actions,
             "deadline": _day(r.deadline), "response": r.response,
             "evidence_document_ids": list(r.evidence_document_ids or []),
@@ -199,7 +200,7 @@ OPENAPI.schema("InspectionItem", {"type": "object", "required": ["name", "class"
     "share_bp": {"type": "integer", "minimum": 1, "maximum": 10000,
                  "description": "Share of the item's pool drawn, in basis points (general items: at most the rule's)"}}})
 OPENAPI.schema("Rectification", {"type": "object", "required": ["id", "reference", "status"], "properties": {
-    "id": INT, "reference": TEXT, "inspection_id": INT, "org_id": INT, "project_id": NINT,
+    "id": INT, "reference": TEXT, "inspection_id": NINT, "delivery_sample_id": NINT, "org_id": INT, "project_id": NINT,
     "status": {"type": "string", "enum": list(RECTIFICATION_STATES)}, "required_actions": TEXT, "deadline": DAY,
     "response": TEXT, "evidence_document_ids": {"type": "array", "items": INT}, "issued_at": TIME,
     "responded_at": TIME, "reinspected_at": TIME, "reinspection_note": TEXT}})

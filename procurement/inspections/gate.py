@@ -12,13 +12,15 @@ from procurement.inspections.states import UNRESOLVED
 
 
 def _rect(r: Rectification) -> dict:
-    return {"id": r.id, "reference": r.reference, "inspection_id": r.inspection_id, "status": r.status,
+    return {"id": r.id, "reference": r.reference, "inspection_id": r.inspection_id,
+            "delivery_sample_id": r.delivery_sample_id, "status": r.status,
             "deadline": r.deadline, "required_actions": r.required_actions, "org_id": r.org_id}
 
 
 def open_rectifications(project_id: int) -> list[dict]:
-    """The project's rectification notices not closed yet (open, responded, escalated), oldest first:
-    ``[{"id", "reference", "inspection_id", "status", "deadline", "required_actions", "org_id"}]``."""
+    """The project's rectification notices not closed yet (open, responded, escalated), oldest first,
+    from inspections and from failed delivery samples alike: ``[{"id", "reference",
+    "inspection_id", "delivery_sample_id", "status", "deadline", "required_actions", "org_id"}]``."""
     rows = db.session.execute(select(Rectification).where(Rectification.project_id == project_id,
                                                           Rectification.status.in_(UNRESOLVED))
                               .order_by(Rectification.id)).scalars()

@@ -224,14 +224,20 @@ class TeamSeat(db.Model):
 class Rectification(db.Model):
     """A rectification notice to the inspected organisation: required actions by a deadline; the
     target answers with evidence (documents of `core.documents`); a re-inspection closes or
-    escalates it."""
+    escalates it. It arises from exactly one of: an inspection of a campaign (`inspection_id`)
+    or a delivery sample that failed at the testing lab (`delivery_sample_id`, issued to the
+    supplier)."""
 
     __tablename__ = "rectifications"
-    __table_args__ = (CheckConstraint(one_of("status", RECTIFICATION_STATES), name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", RECTIFICATION_STATES), name="status"),
+                      CheckConstraint("(inspection_id IS NULL) <> (delivery_sample_id IS NULL)", name="one_origin"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
-    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    inspection_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"),
+                                                         index=True)
+    delivery_sample_id: Mapped[Optional[int]] = mapped_column(ForeignKey("delivery_samples.id", ondelete="CASCADE"),
+                                                              unique=True)
     city_id: Mapped[int] = mapped_column(ForeignKey("cities.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("projects.id"), index=True)
@@ -250,13 +256,17 @@ class Rectification(db.Model):
     deadline_passed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    inspection: Mapped[Inspection] = relationship(back_populates="rectifications", lazy="joined")
+    inspection: Mapped[Optional[Inspection]] = relationship(back_populates="rectifications", lazy="joined")
+    delivery_sample = relationship("DeliverySample", lazy="joined")
     organisation = relationship("Organisation", lazy="joined")
+    project = relationship("Project")
 
     def snapshot(self) -> dict:
-        return {"reference": self.reference, "inspection_id": self.inspection_id, "org_id": self.org_id,
+        return {"reference": self.reference, "inspection_id": self.inspection_id,
+                "delivery_sample_id": self.delivery_sample_id, "org_id": self.org_id,
                 "project_id": self.project_id, "status": self.status, "deadline": self.deadline.isoformat(),
                 "evidence_document_ids": list(self.evidence_document_ids or [])}
 
 
 from procurement import models as _procurement_models  # noqa: E402,F401  (neighbours mapped first)
+from procurement.deliveries import models as _delivery_models  # noqa: E402,F401  (delivery_samples mapped)

@@ -78,8 +78,24 @@ def can_issue_rectification(user, inspection) -> bool:
     return is_team_member(user, inspection) or can_manage_campaign(user, inspection.campaign)
 
 
+def is_sample_overseer(user, rectification) -> bool:
+    """For a notice from a failed delivery sample: the project's site manager or an inspector of
+    the project's city (those who send samples and record lab reports)."""
+    from procurement.deliveries.policy import is_site_manager
+    from procurement.projects.policy import is_city_official
+
+    project = rectification.project
+    return project is not None and (is_site_manager(user, project) or is_city_official(user, project, R.INSPECTOR))
+
+
 def can_view_rectification(user, rectification) -> bool:
-    return is_target(user, rectification) or can_view_inspection(user, rectification.inspection)
+    if is_target(user, rectification) or is_platform(user):
+        return True
+    if rectification.inspection is None:
+        from procurement.projects.policy import can_view_project
+
+        return rectification.project is not None and can_view_project(user, rectification.project)
+    return can_view_inspection(user, rectification.inspection)
 
 
 def can_respond(user, rectification) -> bool:
@@ -88,6 +104,10 @@ def can_respond(user, rectification) -> bool:
 
 
 def can_reinspect(user, rectification) -> bool:
+    """The inspection team or the campaign's authority; for a failed delivery sample, the site
+    manager or the city's inspectors."""
+    if rectification.inspection is None:
+        return is_sample_overseer(user, rectification)
     return can_issue_rectification(user, rectification.inspection)
 
 

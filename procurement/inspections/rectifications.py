@@ -1,5 +1,7 @@
 """Rectification notices: issued after an inspection (recorded or published) to the inspected
-organisation with the required actions and a deadline; the organisation responds with evidence
+organisation with the required actions and a deadline, or, in the transaction that records a
+failed lab report on a delivery sample, to the supplier of the delivery (`issue_for_sample`);
+the organisation responds with evidence
 (files of `core.documents`); a re-inspection closes the notice or escalates it (an escalated
 notice stays open: it still blocks completion acceptance, and the organisation may respond
 again). The chronograph tells the authority when a deadline passes (`deadline_passed`).
@@ -60,16 +62,62 @@ def evidence_of(rect: Rectification) -> list[Document]:
     return list(db.session.execute(select(Document).where(Document.id.in_(ids)).order_by(Document.id)).scalars())
 
 
-def issue(actor, inspection_id, data: dict, *, now: dt.datetime | None = None) -> Rectification:
-    """Issue a notice (`required_actions`, `deadline`) after the inspection's results are recorded."""
-    from procurement.blueprints import page_path
-
-    now = now or utcnow()
-    errors = Errors()
+def clean_notice(data: dict, errors: Errors) -> tuple[str, dt.date | None]:
+    """The notice's `required_actions` (5 to 4000 characters) and `deadline` (today to a year
+    ahead, China date); problems are added to `errors`."""
     actions = text(data, "required_actions", errors, max_len=TEXT_MAX)
     if actions and len(actions) < TEXT_MIN:
         errors.add("required_actions", N_("At least %(n)s characters."), n=TEXT_MIN)
     deadline = date(data, "deadline", errors, first=today_cn(), last=today_cn() + dt.timedelta(days=366))
+    return actions, deadline
+
+
+def _overseer_org_id(rect: Rectification) -> int:
+    """Who follows the notice up: the campaign's authority, or for a failed delivery sample the
+    project's purchasing organisation (its site manager)."""
+    return rect.inspection.campaign.authority_org_id if rect.inspection is not None else rect.project.purchaser_org_id
+
+
+def _target_name(rect: Rectification) -> str:
+    if rect.inspection is not None:
+        return rect.inspection.target_name
+    return rect.organisation.name_zh or rect.organisation.name_en
+
+
+def _schedule_and_tell(rect: Rectification) -> None:
+    from procurement.blueprints import page_path
+
+    scheduler.schedule(RECTIFICATION_DUE, "rectification", rect.id, day_end_utc(rect.deadline))
+    notify_organisation(rect.org_id, "rectification.issued",
+                        N_("Rectification notice %(reference)s: the required actions are due by %(date)s."),
+                        {"reference": rect.reference, "date": rect.deadline.isoformat()},
+                        link=page_path("inspections.rectification_page", rectification_id=rect.id))
+
+
+def issue_for_sample(actor, project, delivery, sample, actions: str, deadline: dt.date, *,
+                     now: dt.datetime) -> Rectification:
+    """A notice to the delivery's supplier for a sample that failed at the lab, in the caller's
+    transaction (`procurement.deliveries.services.record_lab_report`, which holds the project
+    lock, checked the actor and cleaned `actions` and `deadline` with `clean_notice`)."""
+    rect = Rectification(reference=f"ZG-{delivery.reference}-S{sample.id}", delivery_sample_id=sample.id,
+                         city_id=project.city_id, org_id=delivery.supplier_org_id, project_id=project.id,
+                         required_actions=actions, deadline=deadline, issued_by_id=actor.id, issued_at=now,
+                         updated_at=now)
+    db.session.add(rect)
+    db.session.flush()
+    on_project(project.id, "rectification_issued",
+               {"rectification_id": rect.id, "reference": rect.reference, "delivery": delivery.reference,
+                "delivery_sample_id": sample.id, "deadline": deadline.isoformat(), "required_actions": actions},
+               actor=actor, obj=rect, action="rectification.issue", after=rect.snapshot())
+    _schedule_and_tell(rect)
+    return rect
+
+
+def issue(actor, inspection_id, data: dict, *, now: dt.datetime | None = None) -> Rectification:
+    """Issue a notice (`required_actions`, `deadline`) after the inspection's results are recorded."""
+    now = now or utcnow()
+    errors = Errors()
+    actions, deadline = clean_notice(data, errors)
     errors.raise_if_any(N_("The rectification notice was not issued."))
     with unit_of_work(N_("Another notice took that reference at the same moment; try again.")):
         inspection = lock(Inspection, inspection_id, NO_INSPECTION)
@@ -88,15 +136,11 @@ def issue(actor, inspection_id, data: dict, *, now: dt.datetime | None = None) -
                              issued_by_id=actor.id, issued_at=now, updated_at=now)
         db.session.add(rect)
         db.session.flush()
-        scheduler.schedule(RECTIFICATION_DUE, "rectification", rect.id, day_end_utc(deadline))
         on_project(rect.project_id, "rectification_issued",
                    {"rectification_id": rect.id, "reference": rect.reference, "inspection_id": inspection.id,
                     "deadline": deadline.isoformat(), "required_actions": actions},
                    actor=actor, obj=rect, action="rectification.issue", after=rect.snapshot())
-        notify_organisation(rect.org_id, "rectification.issued",
-                            N_("Rectification notice %(reference)s: the required actions are due by %(date)s."),
-                            {"reference": rect.reference, "date": deadline.isoformat()},
-                            link=page_path("inspections.rectification_page", rectification_id=rect.id))
+        _schedule_and_tell(rect)
     return rect
 
 
@@ -131,9 +175,9 @@ def respond(actor, rectification_id, response, files, *, now: dt.datetime | None
                    {"rectification_id": rect.id, "reference": rect.reference,
                     "evidence": [{"document_id": d.id, "sha256": d.sha256} for d in docs]},
                    actor=actor, obj=rect, action="rectification.respond", before=before, after=rect.snapshot())
-        notify_organisation(rect.inspection.campaign.authority_org_id, "rectification.responded",
+        notify_organisation(_overseer_org_id(rect), "rectification.responded",
                             N_("%(name)s responded to rectification notice %(reference)s: re-inspect it."),
-                            {"name": rect.inspection.target_name, "reference": rect.reference},
+                            {"name": _target_name(rect), "reference": rect.reference},
                             link=page_path("inspections.rectification_page", rectification_id=rect.id))
     return rect
 
@@ -183,7 +227,7 @@ def deadline_passed(rectification_id: int, _due_at) -> None:
                                                    Rectification.deadline_passed_at.is_(None))
                        .values(deadline_passed_at=utcnow()))
     audit.record("rectification.deadline_passed", rect, after={"deadline": rect.deadline.isoformat()})
-    notify_organisation(rect.inspection.campaign.authority_org_id, "rectification.deadline",
+    notify_organisation(_overseer_org_id(rect), "rectification.deadline",
                         N_("The deadline of rectification notice %(reference)s has passed: re-inspect."),
                         {"reference": rect.reference})
 

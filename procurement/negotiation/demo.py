@@ -1,9 +1,10 @@
 """The Qingdao demo negotiation (`flask demo seed`, after the tenders): the city's first batch of
 waterproofing for 13 government-funded projects (168,900 m² of SBS membrane, pooled by
-`procurement.tendering.demo` into its published batch tender) reproduced as a competitive
-negotiation on that lot, with the ceiling of the original batch (168,900 m² × CNY 22.70 =
-CNY 3,834,030): four rounds of improved sealed offers and a final-offer round among the four
-demo firms that make compliant membranes, ending at CNY 2,339,300, 39 % below the ceiling.
+`procurement.tendering.demo` into its batch tender, announced by competitive negotiation 40 days
+ago) negotiated on that lot after the announcement's deadline, with the ceiling of the original
+batch (168,900 m² × CNY 22.70 = CNY 3,834,030): four rounds of improved sealed offers and a
+final-offer round among the four demo firms that make compliant membranes, ending at
+CNY 2,339,300, 39 % below the ceiling.
 
 Everything goes through the services with past clocks (rounds three days long, a month ago);
 each round is closed by the chronograph's handler (`scheduler.catch_up`), so the offers are

@@ -72,3 +72,49 @@ def can_open_round(user, negotiation) -> bool:
     """The centre, while the negotiation is live and no round is open."""
     return (can_manage(user, negotiation) and negotiation.status in LIVE_STATES
             and open_round(negotiation) is None and not any(r.final for r in negotiation.rounds))
+
+
+#: Tender methods whose lots are bought by rounds of negotiation instead of sealed bids.
+NEGOTIATED_METHODS = ("competitive_negotiation", "competitive_consultation")
+
+
+def is_negotiated_tender(tender) -> bool:
+    """A tender of a negotiation method: its lots are negotiated (no sealed bids, DOMAIN.md 9:
+    an open tender allows no re-bidding, so only these methods have rounds of offers)."""
+    return getattr(tender, "method", None) in NEGOTIATED_METHODS
+
+
+def lot_negotiable(lot) -> dict | None:
+    """Why a lot may be negotiated, or None: its tender's method is a negotiation (`tender`),
+    or the lot failed at opening (`opening`) or at its award's succession (`award`) and the
+    centre chose the negotiation step. The dict is recorded with the negotiation's start."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from procurement.awards.models import Award
+    from procurement.opening.models import LotOpening
+
+    if is_negotiated_tender(lot.tender):
+        return {"after": "tender", "tender_id": lot.tender_id, "lot_id": lot.id}
+    outcome = db.session.execute(select(LotOpening).where(LotOpening.lot_id == lot.id)).scalar_one_or_none()
+    if outcome is not None and outcome.status == "negotiation":
+        return {"after": "opening", "tender_id": lot.tender_id, "lot_id": lot.id, "lot_opening_id": outcome.id}
+    award = db.session.execute(select(Award).where(Award.lot_id == lot.id)).scalar_one_or_none()
+    if award is not None and award.status == "negotiation":
+        return {"after": "award", "tender_id": lot.tender_id, "lot_id": lot.id, "award_id": award.id}
+    return None
+
+
+def can_start_on_lot(user, lot) -> bool:
+    """The lot's own centre, when the lot may be negotiated (`lot_negotiable`) and no live or
+    concluded negotiation has it yet (the start form's link from a failed lot)."""
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from procurement.negotiation.models import Negotiation
+
+    if not (can_start(user) and is_centre_officer(user, lot.tender.centre_org_id)) or lot_negotiable(lot) is None:
+        return False
+    return db.session.execute(select(Negotiation.id).where(Negotiation.lot_id == lot.id,
+                                                           Negotiation.status.in_(LIVE_STATES + (CONCLUDED,)))
+                              ).first() is None

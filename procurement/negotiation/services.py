@@ -30,7 +30,9 @@ from procurement.negotiation.models import (
 )
 from procurement.negotiation.rules import highest_allowed, step_fen
 from procurement.negotiation.states import (
+    CANCELLED,
     DEADLINE_ROUND,
+    FAILED,
     FINAL,
     KINDS,
     MIN_PARTICIPANTS,
@@ -89,8 +91,11 @@ def record_step(negotiation, kind: str, payload: dict, *, actor, before: dict | 
     """The audit event and one record on each contributing project's chain."""
     body = {"negotiation_id": negotiation.id, "reference": negotiation.reference, **payload}
     db.session.flush()
-    audit.record(f"negotiation.{kind.removeprefix('negotiation_')}", negotiation, before=before,
-                 after=negotiation.snapshot(), actor=actor)
+    after = negotiation.snapshot()
+    if "follows" in payload:  # what the negotiation continues: its tender's method, a failed opening or award
+        after["follows"] = payload["follows"]
+    audit.record(f"negotiation.{kind.removeprefix('negotiation_')}", negotiation, before=before, after=after,
+                 actor=actor)
     record_on_projects(negotiation.project_ids or [], kind, body, actor=actor)
 
 
@@ -135,9 +140,18 @@ def _subject(actor, data: dict, errors: Errors) -> dict:
         if lot is None or not policy.can_manage(actor, lot.tender):
             errors.add("lot_id", N_("Choose a lot of one of your centre's tenders."))
             return {}
+        follows = policy.lot_negotiable(lot)
+        if follows is None:  # DOMAIN.md 9: no re-bidding in an open tender unless its lot failed
+            errors.add("lot_id", N_("Lot %(lot)s is not negotiated: its tender's method is not a negotiation, and it "
+                                    "has not failed with the negotiation chosen as its next step."), lot=lot.number)
+            return {}
+        if db.session.execute(select(Negotiation.id).where(Negotiation.lot_id == lot.id,
+                                                           Negotiation.status.notin_((FAILED, CANCELLED)))).first():
+            errors.add("lot_id", N_("Lot %(lot)s already has a negotiation."), lot=lot.number)
+            return {}
         return {"tender_id": lot.tender_id, "lot_id": lot.id, "category_id": lot.category_id,
                 "quantity_milli": lot.quantity_milli, "unit": lot.unit, "project_ids": lot_projects(lot),
-                "ceiling_fen": lot.ceiling_fen}
+                "ceiling_fen": lot.ceiling_fen, "follows": follows}
     out = {"quantity_milli": integer(data, "quantity_milli", errors, minimum=1, maximum=10**15),
            "unit": text(data, "unit", errors, max_len=20),
            "category_id": integer(data, "category_id", errors, minimum=1, maximum=2**31, required=False),
@@ -167,7 +181,8 @@ def start(actor, data: dict, *, now: dt.datetime | None = None) -> Negotiation:
     firms = _firms(data.get("supplier_org_ids"), errors)
     subject = _subject(actor, data, errors)
     ceiling = integer(data, "ceiling_fen", errors, minimum=1, maximum=10**15,
-                      required="ceiling_fen" not in subject, default=subject.get("ceiling_fen"))
+                      required="ceiling_fen" not in subject and data.get("lot_id") in (None, ""),
+                      default=subject.get("ceiling_fen"))
     step_bp = integer(data, "step_bp", errors, minimum=0, maximum=5000, required=False, default=0)
     step_min = integer(data, "step_min_fen", errors, minimum=0, maximum=10**12, required=False, default=0)
     tie_rule = choice(data, "tie_rule", errors, TIE_RULES)
@@ -189,7 +204,7 @@ def start(actor, data: dict, *, now: dt.datetime | None = None) -> Negotiation:
                                   centre_org_id=actor.organisation_id, ceiling_fen=ceiling, step_bp=step_bp,
                                   step_min_fen=step_min, min_rounds=min_rounds, tie_rule=tie_rule,
                                   created_by_id=actor.id, created_at=now, updated_at=now,
-                                  **{k: v for k, v in subject.items() if k != "ceiling_fen"})
+                                  **{k: v for k, v in subject.items() if k not in ("ceiling_fen", "follows")})
         db.session.add(negotiation)
         db.session.flush()
         negotiation.reference = f"NEG-{now:%Y}-{negotiation.id:05d}"
@@ -200,7 +215,9 @@ def start(actor, data: dict, *, now: dt.datetime | None = None) -> Negotiation:
         record_step(negotiation, "negotiation_started", {"kind": kind, "participants": len(firms),
                                                       "ceiling_fen": ceiling, "step_bp": step_bp,
                                                       "step_min_fen": step_min, "min_rounds": min_rounds,
-                                                      "tie_rule": tie_rule}, actor=actor)
+                                                      "tie_rule": tie_rule,
+                                                      **({"follows": subject["follows"]} if "follows" in subject
+                                                         else {})}, actor=actor)
         _tell_firms(negotiation, rnd, N_("You are invited to negotiation %(reference)s (%(title)s). Round %(round)s "
                                          "is open for sealed offers until %(deadline)s."))
     return negotiation

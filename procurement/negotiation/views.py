@@ -55,7 +55,16 @@ def _page(negotiation, **forms):
     cancel_form = forms.get("cancel_form") or (CancelForm() if policy.can_manage(current_user, negotiation)
                                                and negotiation.status in ("open", "final") else None)
     return render_template("negotiation/page.html", n=negotiation, v=v, offer_form=offer_form,
-                           round_form=round_form, cancel_form=cancel_form)
+                           round_form=round_form, cancel_form=cancel_form, subject=subject_of(negotiation))
+
+
+def subject_of(negotiation) -> dict | None:
+    """The lot a negotiation buys and what it follows (its tender's method, or the lot's failed
+    opening or award: `policy.lot_negotiable`), for the link back to the tender."""
+    from procurement.tendering.models import Lot
+
+    lot = db.session.get(Lot, negotiation.lot_id) if negotiation.lot_id else None
+    return None if lot is None else {"lot": lot, "tender": lot.tender, "follows": policy.lot_negotiable(lot)}
 
 
 @bp.get("/negotiations/<int:negotiation_id>")
@@ -120,4 +129,15 @@ def result_page(negotiation_id):
     negotiation = _visible_or_404(negotiation_id)
     if negotiation.status not in (CONCLUDED, FAILED):
         abort(404)
-    return render_template("negotiation/result.html", n=negotiation, v=reading.view(None, negotiation))
+    return render_template("negotiation/result.html", n=negotiation, v=reading.view(None, negotiation),
+                           subject=subject_of(negotiation))
+
+
+def tender_negotiations(tender, startable: bool = False) -> list:
+    """For the tender page: the negotiations of the tender's lots the current user may see
+    (`startable`: the tender's lots the current user may start a negotiation on instead)."""
+    if startable:
+        return [lot for lot in tender.lots if policy.can_start_on_lot(current_user, lot)]
+    rows = db.session.execute(select(Negotiation).where(Negotiation.tender_id == tender.id)
+                              .order_by(Negotiation.id)).scalars()
+    return [n for n in rows if policy.can_view(current_user, n)]

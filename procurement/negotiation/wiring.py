@@ -18,6 +18,7 @@ def register(app) -> None:
         labels,
         models,
         policy,
+        start_views,
         views,
     )
     from procurement.negotiation.blueprints import api_bp, bp
@@ -32,7 +33,10 @@ def register(app) -> None:
                                "negotiation_offer": {"sealed": _l("Sealed"), "opened": _l("Opened"),
                                                      "void": _l("Void (does not match its receipt)")}})
     for name, func in {"manage_negotiation": policy.can_manage, "offer_in_negotiation": policy.can_offer,
-                       "open_negotiation_round": policy.can_open_round}.items():
+                       "open_negotiation_round": policy.can_open_round, "start_negotiation": policy.can_start,
+                       "start_negotiation_on_lot": policy.can_start_on_lot}.items():
         register_policy(app, name, func)
+    app.add_template_global(policy.is_negotiated_tender, "is_negotiated_tender")
+    app.add_template_global(views.tender_negotiations, "tender_negotiations")
     nav.add(app, "negotiation.negotiation_list", _l("Negotiations"), order=41)
     register_seeder(app, "negotiations", demo.seed_negotiations, order=72)

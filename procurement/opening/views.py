@@ -27,7 +27,7 @@ from procurement.opening import policy, qualification, reading, services
 from procurement.opening.blueprints import bp
 from procurement.opening.forms import NextStepForm, OverrideForm, UnlockForm
 from procurement.opening.models import OpenedBid, OpenedBidDocument, QualificationResult
-from procurement.opening.states import NEXT_STEPS
+from procurement.opening.states import NEGOTIATION_STEP, NEXT_STEPS
 from procurement.tendering.clarifications import OBJECT_TYPE, visible_tender
 
 LABELS = {
@@ -144,6 +144,8 @@ def next_step(tender_id, lot_id):
             flash(translate_error(exc), "danger")
         else:
             flash(_("The next step is recorded."), "success")
+            if form.choice.data == NEGOTIATION_STEP:  # continue on the negotiation's start form, lot chosen
+                return redirect(url_for("negotiation.start", lot=lot_id))
     else:
         flash(_("Choose the next step and give a reason."), "danger")
     return _back(tender_id)

@@ -3,8 +3,9 @@ no script: the chart works without JavaScript), the data table shown next to it 
 XLSX downloads, so the picture and the numbers cannot disagree.
 
 The SVG carries a <title> and a <desc> (role="img"); pygal styles it with a <style> element,
-so the page shows it as an image (`<img>`, whose styles never reach the page) served with its
-own strict Content-Security-Policy (`SVG_CSP`: no script at all)."""
+so the page shows it as an image (`<img>`, whose styles never reach the page and which browsers
+never let run script) served with its own strict Content-Security-Policy (`SVG_CSP`: no script at
+all, sandboxed when opened directly)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from pygal.style import Style
 from core.money import format_fen
 
 SVG_NS = "http://www.w3.org/2000/svg"
-SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# The chart's own styles and nothing else; `sandbox`: opened on its own (the SVG download link),
+# the document gets a unique origin and runs nothing. See docs/oversight.md, "Why charts are images".
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 STYLE = Style(background="white", plot_background="white", foreground="#212529", foreground_strong="#212529",
               foreground_subtle="#6c757d", colors=("#1b6e3a", "#b35c00", "#3b5ba5", "#8fa89a", "#a52a2a"),
               font_family="sans-serif")

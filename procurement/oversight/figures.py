@@ -1,5 +1,6 @@
 """The charts of a dashboard, built from its figures (titles and series names in the reader's
-language): progress against the pro-rata line, savings, inspections, shares, and by city."""
+language): progress against the pro-rata line, savings, inspections, shares, by city, and embodied
+carbon against the category medians (by month and by city)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 from procurement.oversight.charts import Chart
 from procurement.oversight.dashboard import SHARES, Dashboard, progress_line
 
-CHART_KEYS = ("progress", "savings", "inspections", "shares", "cities")
+CHART_KEYS = ("progress", "savings", "inspections", "shares", "cities", "carbon", "carbon_cities")
 
 
 def _name(city) -> str:
@@ -96,7 +97,38 @@ def cities(board: Dashboard) -> Chart:
                  unit="fen", label_title=_("City"))
 
 
-BUILDERS = {"progress": progress, "savings": savings, "inspections": inspections, "shares": shares, "cities": cities}
+def _carbon_desc(kg: int, median_kg: int, undeclared: int) -> str:
+    saving = None if not median_kg else round((median_kg - kg) * 10000 / median_kg)
+    return _("Accepted deliveries: %(kg)s kg CO2e against %(median)s kg CO2e at the category medians "
+             "(saving %(saving)s); %(undeclared)s deliveries without a comparable declaration.",
+             kg=f"{kg:,}", median=f"{median_kg:,}", saving="–" if saving is None else f"{saving / 100:.1f} %",
+             undeclared=f"{undeclared:,}")
+
+
+def carbon(board: Dashboard) -> Chart:
+    zeros = [0] * len(board.period.months)
+    desc = _carbon_desc(board.total("carbon_kg"), board.total("carbon_median_kg"), board.total("carbon_undeclared"))
+    return Chart("carbon", "bar", _("Embodied carbon of delivered green materials against the category medians"),
+                 desc, [_month(m) for m in board.period.months],
+                 [(_("Delivered (kg CO2e)"), board.series.get("carbon_kg", zeros)),
+                  (_("At the category medians (kg CO2e)"), board.series.get("carbon_median_kg", zeros)),
+                  (_("Deliveries without a declaration"), board.series.get("carbon_undeclared", zeros))],
+                 label_title=_("Month"))
+
+
+def carbon_cities(board: Dashboard) -> Chart:
+    rows = board.standings
+    total = {m: sum(s.totals.get(m, 0) for s in rows) for m in ("carbon_kg", "carbon_median_kg", "carbon_undeclared")}
+    desc = _carbon_desc(total["carbon_kg"], total["carbon_median_kg"], total["carbon_undeclared"])
+    return Chart("carbon_cities", "bar", _("Embodied carbon in %(year)s to date, by city", year=board.period.end.year),
+                 desc, [_name(s.city) for s in rows],
+                 [(_("Delivered (kg CO2e)"), [s.totals.get("carbon_kg", 0) for s in rows]),
+                  (_("At the category medians (kg CO2e)"), [s.totals.get("carbon_median_kg", 0) for s in rows])],
+                 label_title=_("City"))
+
+
+BUILDERS = {"progress": progress, "savings": savings, "inspections": inspections, "shares": shares, "cities": cities,
+            "carbon": carbon, "carbon_cities": carbon_cities}
 
 
 def all_charts(board: Dashboard) -> list[Chart]:

@@ -8,11 +8,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import atom
 from core.extensions import db
 from core.models import City
 from core.money import format_fen
 from core.timeutil import today_cn
-from procurement.portal import atom, queries
+from procurement.portal import queries
 from procurement.portal.blueprints import bp
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"

@@ -1,8 +1,9 @@
 """Demo tenders (`flask demo seed`, after the projects): every pilot city has tenders in different
 states (Nanjing in all of draft, under finance review, published, tendering closed and cancelled;
 every other city in two of them), and Qingdao has
-a published batch tender for waterproof membranes pooling 13 projects (168,900 m² in all, after
-Qingdao's first batch of waterproofing in 2022).
+a batch tender for waterproof membranes pooling 13 projects (168,900 m² in all, after Qingdao's
+first batch of waterproofing in 2022), announced by competitive negotiation: its lot is
+negotiated in rounds (`procurement.negotiation.demo`), not bid on.
 
 Everything goes through the real services, so every record, audit event and notice is genuine:
 a pooling round is opened, the purchasers contribute their bill lines, the centre closes the
@@ -48,6 +49,12 @@ QINGDAO_PROJECTS = [
     ("青岛市市北区社区服务中心", "office", 8_000, 5_600),
 ]
 QINGDAO_TITLE = "青岛市政府投资项目防水卷材集中带量采购（第一批）"
+#: Qingdao's batch is bought by competitive negotiation (DOMAIN.md 9: an open tender allows no
+#: re-bidding): its announcement was published 40 days ago with a 9-day deadline, then the
+#: negotiation's rounds ran (`procurement.negotiation.demo`, from 30 days ago). Other packages'
+#: demo steps know no such scenario, so the tender gets no sealed bids.
+NEGOTIATED = "negotiated"
+QINGDAO_PUBLISHED_DAYS_AGO, QINGDAO_ANNOUNCEMENT_DAYS = 40, 9
 
 #: The states each city's tenders are in (one tender each, from the categories of the city's
 #: project in procurement, in bill order): every state in Nanjing (the demo logins' city), two
@@ -176,10 +183,15 @@ def _run(ctx, city: str, centre, finance, rnd, title: str, state: str):
     from procurement.tendering import drafts as tender_drafts
     from procurement.tendering import services as tender_svc
 
-    past = state in PAST
-    now = utcnow() - dt.timedelta(days=50) if past else utcnow()
-    deadline = (now + dt.timedelta(days=23)) if past else _in_china(30)
-    data = {"title": title, "method": "public_tender", "track": "gpl", "bid_deadline_at": deadline,
+    past = state in PAST or state == NEGOTIATED
+    if state == NEGOTIATED:  # the announcement's deadline, then the negotiation (`negotiation.demo`)
+        now = utcnow() - dt.timedelta(days=QINGDAO_PUBLISHED_DAYS_AGO)
+        deadline = now + dt.timedelta(days=QINGDAO_ANNOUNCEMENT_DAYS)
+    else:
+        now = utcnow() - dt.timedelta(days=50) if past else utcnow()
+        deadline = (now + dt.timedelta(days=23)) if past else _in_china(30)
+    method = "competitive_negotiation" if state == NEGOTIATED else "public_tender"
+    data = {"title": title, "method": method, "track": "gpl", "bid_deadline_at": deadline,
             "description": "本项目为政府投资项目绿色建材集中带量采购，各分包的技术要求不低于本市绿色建材政府采购需求标准。"}
     tender = tender_drafts.create_tender_from_round(centre, rnd.id, data, now=now)
     if state == "draft":
@@ -200,7 +212,8 @@ def _run(ctx, city: str, centre, finance, rnd, title: str, state: str):
 
 
 def _qingdao_batch(ctx, centre, finance) -> None:
-    """The published batch tender for waterproof membranes pooling 13 Qingdao projects."""
+    """The batch tender for waterproof membranes pooling 13 Qingdao projects, announced 40 days
+    ago by competitive negotiation and closed at its announcement's deadline."""
     city = ctx["cities"]["qingdao"]
     if _tender_exists(city.id, QINGDAO_TITLE):
         return
@@ -225,7 +238,7 @@ def _qingdao_batch(ctx, centre, finance) -> None:
     if not contributions:
         return
     rnd = _pool(ctx, "qingdao", centre, WATERPROOF, "青岛市政府投资项目防水卷材需求归集（第一批）", contributions)
-    _run(ctx, "qingdao", centre, finance, rnd, QINGDAO_TITLE, "published")
+    _run(ctx, "qingdao", centre, finance, rnd, QINGDAO_TITLE, NEGOTIATED)
 
 
 def _city_tenders(ctx, city: str, centre, finance) -> None:

@@ -1,7 +1,7 @@
 """An Atom 1.0 feed of the tenders open for bids (published, before their deadline by the server
 clock), optionally of one city and/or one material category: /tenders/feed.atom?city=&category=.
 
-Built with `xml.etree` (every text escaped by the serialiser). The feed's `updated` is the
+Built by `core.atom`, the one Atom builder (every text escaped by the serialiser). The feed's `updated` is the
 latest change of its entries (an amendment changes a tender); an entry's id is its public page's
 address. Filter values are codes (``nanjing``, ``ready_mixed_concrete``): a malformed value is a
 400, an unknown city or category a 404, so a typo in a subscription is noticed rather than read
@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 import catalog.interface as catalog
+from core import atom
 from core.errors import NotFound, ValidationError
 from core.extensions import db
 from core.i18n import N_
@@ -27,7 +27,6 @@ from core.timeutil import utcnow
 from procurement.tendering.models import Lot, Tender
 from procurement.tendering.states import PUBLISHED
 
-ATOM = "http://www.w3.org/2005/Atom"
 CODE = re.compile(r"^[a-z0-9_]{1,40}$")
 MAX_ENTRIES = 200
 
@@ -70,39 +69,13 @@ def open_tenders(chosen: Filters, now: dt.datetime | None = None, limit: int = M
                 .unique().scalars())
 
 
-def _stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _text(parent, tag: str, value: str, **attrs) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
-    element.text = value
-    return element
-
-
 def render(tenders: list[Tender], *, title: str, self_url: str, alternate_url: str, base_url: str,
            summary, now: dt.datetime | None = None, language: str = "en") -> bytes:
-    """The Atom document (UTF-8 bytes). `summary(tender)` is an entry's plain-text summary in the
-    reader's language; `base_url` makes the entries' links absolute."""
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": language})
-    _text(feed, "id", self_url)
-    _text(feed, "title", title)
-    changes = [t.updated_at or t.published_at for t in tenders if (t.updated_at or t.published_at)]
-    _text(feed, "updated", _stamp(max(changes) if changes else (now or utcnow())))
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "type": "application/atom+xml", "href": self_url})
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": alternate_url})
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    _text(author, "name", title)
+    """The Atom document (UTF-8 bytes, built by `core.atom`). `summary(tender)` is an entry's
+    plain-text summary in the reader's language; `base_url` makes the entries' links absolute; an
+    entry's `updated` is its tender's latest change (an amendment changes a tender)."""
     base = base_url.rstrip("/")
-    for tender in tenders:
-        url = f"{base}/tenders/{tender.id}"
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "id", url)
-        _text(entry, "title", f"{tender.reference} {tender.title}")
-        _text(entry, "updated", _stamp(tender.updated_at or tender.published_at))
-        if tender.published_at is not None:
-            _text(entry, "published", _stamp(tender.published_at))
-        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": url})
-        _text(entry, "summary", summary(tender), type="text")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    entries = [atom.Entry(url=f"{base}/tenders/{t.id}", title=f"{t.reference} {t.title}", summary=summary(t),
+                          updated=t.updated_at or t.published_at, published=t.published_at) for t in tenders]
+    return atom.render(entries, title=title, self_url=self_url, alternate_url=alternate_url, language=language,
+                       now=now)

@@ -12,6 +12,7 @@ from core.errors import Conflict, PermissionDenied, ValidationError
 from core.extensions import db
 from core.i18n import render_payload_english
 from core.statemachine import IllegalMove
+from core.timeutil import today_cn
 from procurement.deliveries import services
 from procurement.deliveries.models import Delivery, DeliverySample
 from procurement.orders.models import Order
@@ -220,10 +221,13 @@ def test_failed_sample_rejects_the_delivery_and_opens_a_rectification():
     assert services.get_delivery(d.id).status == "sampling"
     with pytest.raises(IllegalMove):  # no decision while the lab works
         services.decide(s.site_manager, d.id, accept=True)
-    with pytest.raises(ValidationError):  # a failure needs its findings
+    with pytest.raises(ValidationError) as exc:  # a failure needs its findings and the notice's terms
         services.record_lab_report(s.site_manager, sample.id, {"result": "failed", "report_number": "LR-1"})
-    done = services.record_lab_report(s.site_manager, sample.id, {"result": "failed", "report_number": "LR-1",
-                                                                   "findings": "Compressive strength 24 MPa < 30"})
+    assert set(exc.value.fields) == {"findings", "required_actions", "deadline"}
+    done = services.record_lab_report(s.site_manager, sample.id, {
+        "result": "failed", "report_number": "LR-1", "findings": "Compressive strength 24 MPa < 30",
+        "required_actions": "Remove the batch and replace it",
+        "deadline": (today_cn() + dt.timedelta(days=14)).isoformat()})
     assert done.status == "failed" and done.rectification_ref
     assert services.get_delivery(d.id).status == "rejected"
     # the rejected quantity no longer counts: the batch can be replaced

@@ -23,7 +23,7 @@ CEILING = 10_000_000   # CNY 100,000
 def world(n_firms: int = 4, **rules):
     """ctx: world, projects, tender, lot, firms (supplier users), t0 (the start, 20 days ago) and
     the negotiation (round 1 until t0 + 1 day)."""
-    w, projects, tender = tender_in("published", 2)
+    w, projects, tender = tender_in("published", 2, method="competitive_negotiation")
     firms = [make_user(make_org(R.ORG_SUPPLIER, city=w.city), roles=(R.SUPPLIER,)) for _ in range(n_firms)]
     t0 = (utcnow() - dt.timedelta(days=20)).replace(microsecond=0)
     data = {"kind": "competitive_negotiation", "title": "Concrete negotiation", "lot_id": tender.lots[0].id,
@@ -65,3 +65,12 @@ def round_with(ctx, prices: dict[int, int], *, close_it: bool = True):
     for n, (i, fen) in enumerate(sorted(prices.items())):
         offer(ctx, i, fen, after=HOUR * (n + 1))
     return close(ctx) if close_it else services.get(ctx.id)
+
+
+def free_lot(ctx):
+    """Cancel the world's negotiation so that its lot may be negotiated again (a lot has at most
+    one live or concluded negotiation)."""
+    from procurement.negotiation import closing
+
+    closing.cancel(ctx.world.centre, ctx.id, "Started again with other rules")
+    db.session.expire_all()

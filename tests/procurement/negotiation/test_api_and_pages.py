@@ -7,7 +7,7 @@ import datetime as dt
 
 from core.extensions import db
 from tests.factories import api_token, login
-from tests.procurement.negotiation.helpers import close, next_round, round_with, world
+from tests.procurement.negotiation.helpers import close, free_lot, next_round, round_with, world
 
 
 def _auth(user) -> dict:
@@ -16,6 +16,7 @@ def _auth(user) -> dict:
 
 def test_api_start_offer_and_errors(client):
     ctx = world()
+    free_lot(ctx)
     start = {"kind": "competitive_consultation", "title": "Consultation", "lot_id": ctx.lot.id,
              "supplier_org_ids": [f.organisation_id for f in ctx.firms], "step_bp": 50, "tie_rule": "earliest_offer",
              "first_deadline_at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).isoformat()}
@@ -43,8 +44,9 @@ def test_pages_offer_round_and_public_result(client):
     from procurement.negotiation import services
 
     ctx = world(min_rounds=1)
-    live = services.start(ctx.world.centre, {
-        "kind": "competitive_negotiation", "title": "Live", "lot_id": ctx.lot.id, "tie_rule": "earliest_offer",
+    live = services.start(ctx.world.centre, {   # the lot has its negotiation: a mini-competition's subject
+        "kind": "mini_competition", "title": "Live", "quantity_milli": 100_000, "unit": "m3",
+        "ceiling_fen": 10_000_000, "tie_rule": "earliest_offer",
         "supplier_org_ids": [f.organisation_id for f in ctx.firms], "step_min_fen": 10_000,
         "first_deadline_at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).isoformat()})
     login(client, ctx.firms[0])

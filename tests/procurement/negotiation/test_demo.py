@@ -40,6 +40,20 @@ def test_demo_awards_and_qingdao_negotiation(app, client):
     assert negotiation.ceiling_fen == 383_403_000 and negotiation.total_fen == 233_930_000
     assert 3_890 <= ranking.saving_bp(negotiation) < 3_910          # 39 % below the ceiling
     assert len(negotiation.project_ids) == 13
+    # Bought by competitive negotiation (no re-bidding in an open tender): the batch's tender was
+    # announced with that method before the rounds, took no sealed bids, and its page links the
+    # negotiation (and the negotiation's page links back).
+    from procurement.bids.models import Bid
+    from procurement.tendering.demo import QINGDAO_TITLE
+    from procurement.tendering.models import Tender
+
+    batch = db.session.execute(select(Tender).where(Tender.title == QINGDAO_TITLE)).scalar_one()
+    assert batch.method == "competitive_negotiation" and negotiation.tender_id == batch.id
+    assert batch.published_at < batch.bid_deadline_at <= negotiation.created_at
+    assert db.session.execute(select(func.count(Bid.id)).where(Bid.tender_id == batch.id)).scalar_one() == 0
+    tender_page = client.get(f"/tenders/{batch.id}").get_data(as_text=True)
+    assert f"/negotiations/{negotiation.id}" in tender_page and 'id="bids-heading' not in tender_page
+    assert f'/tenders/{batch.id}"' in client.get(f"/negotiations/{negotiation.id}/result").get_data(as_text=True)
     from procurement.projects.models import Project
 
     for project in db.session.execute(select(Project).where(Project.id.in_(negotiation.project_ids))).scalars():

@@ -23,6 +23,7 @@ from tests.procurement.negotiation.helpers import (
     HOUR,
     close,
     current_round,
+    free_lot,
     next_round,
     offer,
     round_with,
@@ -162,6 +163,10 @@ def test_start_checks_firms_step_and_who():
     with pytest.raises(ValidationError) as exc:
         services.start(ctx.world.centre, base)
     assert set(exc.value.fields) >= {"supplier_org_ids"}
+    with pytest.raises(ValidationError) as exc:    # the lot's negotiation is live: not a second one
+        services.start(ctx.world.centre, dict(base, supplier_org_ids=[f.organisation_id for f in ctx.firms]))
+    assert set(exc.value.fields) == {"lot_id"}
+    free_lot(ctx)
     with pytest.raises(ValidationError) as exc:
         services.start(ctx.world.centre, dict(base, supplier_org_ids=[f.organisation_id for f in ctx.firms]))
     assert set(exc.value.fields) == {"step_bp"}

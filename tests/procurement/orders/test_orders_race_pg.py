@@ -13,7 +13,7 @@ from core.errors import Conflict
 from core.extensions import db
 from core.models import User
 from procurement.agreements import services as agreements
-from procurement.orders import services as orders
+from procurement.orders import placing, services as orders
 from procurement.orders.models import Order
 from tests.procurement.agreements.helpers import DAY, signed_agreement
 
@@ -32,7 +32,7 @@ def test_concurrent_orders_never_exceed_the_quota(app, monkeypatch):
     third = quota.quantity_milli // 3
     calls = [_place(ctx.world.purchaser.id, agreement.id, projects[0].id, quota.bom_line_id, third, f"r{i}",
                     ctx.sign_at + DAY) for i in range(6)]
-    outcomes = race(app, monkeypatch, calls, lock=(orders, "lock_project"))
+    outcomes = race(app, monkeypatch, calls, lock=(placing, "lock_rows"))
     assert sorted("ok" if o == "ok" else "conflict" for o in outcomes if isinstance(o, (str, Conflict))) == \
         ["conflict"] * 3 + ["ok"] * 3, outcomes
     assert all("quota" in o.message for o in outcomes if isinstance(o, Conflict))
@@ -49,7 +49,7 @@ def test_the_same_request_at_the_same_moment_makes_one_order(app, monkeypatch):
     quota = next(q for q in agreement.quotas if q.project_id == projects[0].id)
     calls = [_place(ctx.world.purchaser.id, agreement.id, projects[0].id, quota.bom_line_id, 1000, "same",
                     ctx.sign_at + DAY) for _ in range(2)]
-    outcomes = race(app, monkeypatch, calls, lock=(orders, "lock_project"))
+    outcomes = race(app, monkeypatch, calls, lock=(placing, "lock_rows"))
     assert outcomes == ["ok", "ok"], outcomes  # the second gets the first order back
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Order)).scalar_one() == 1
@@ -64,7 +64,7 @@ def test_orders_of_several_projects_at_once_all_count_on_the_agreement(app, monk
         quota = next(q for q in agreement.quotas if q.project_id == project.id)
         calls.append(_place(ctx.world.purchaser.id, agreement.id, project.id, quota.bom_line_id, quota.quantity_milli,
                             f"p{i}", ctx.sign_at + DAY))
-    outcomes = race(app, monkeypatch, calls, lock=(orders, "lock_agreement"))
+    outcomes = race(app, monkeypatch, calls, lock=(placing, "lock_rows"))
     assert outcomes == ["ok"] * len(projects), outcomes
     db.session.expire_all()
     fresh = agreements.get_agreement(agreement.id)

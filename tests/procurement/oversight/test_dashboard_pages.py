@@ -83,6 +83,8 @@ def test_svg_is_accessible_and_script_free(client, data):
     assert answer.mimetype == "image/svg+xml"
     assert "script-src" not in answer.headers["Content-Security-Policy"]
     assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["Content-Security-Policy"].endswith("; sandbox")   # opened directly: no origin, no script
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
     root = ET.fromstring(answer.data)
     ns = "{http://www.w3.org/2000/svg}"
     assert root.get("role") == "img"
@@ -94,7 +96,7 @@ def test_page_has_table_next_to_each_chart_and_no_inline_script(client, data):
     _w, admin = data
     login_as(client, admin)
     html = client.get(f"/oversight/?city=nanjing&{Q}").get_data(as_text=True)
-    for key in ("progress", "savings", "inspections", "shares", "cities"):
+    for key in ("progress", "savings", "inspections", "shares", "cities", "carbon", "carbon_cities"):
         assert f"/oversight/charts/{key}.svg" in html and f"/oversight/charts/{key}.csv" in html
     assert "<script" not in html and "style=" not in html
     assert "¥1,234.56" in html                                  # January's orders in the progress table

@@ -1,6 +1,6 @@
-"""The demo tenders: every pilot city has tenders in different states, Qingdao a published batch
-tender for waterproof membranes pooling 13 projects (168,900 m²), all through the real services
-(records intact), and seeding again adds nothing."""
+"""The demo tenders: every pilot city has tenders in different states, Qingdao a batch tender
+for waterproof membranes pooling 13 projects (168,900 m²) announced by competitive negotiation,
+all through the real services (records intact), and seeding again adds nothing."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def test_demo_tenders(app):
     assert set().union(*states.values()) >= {"draft", "finance_review", "published", "closed", "cancelled"}
 
     batch = db.session.execute(select(Tender).where(Tender.title == QINGDAO_TITLE)).scalar_one()
-    assert batch.status == "published" and batch.city.code == "qingdao"
+    # announced by competitive negotiation, closed at the announcement's deadline, then negotiated
+    assert (batch.status, batch.method, batch.city.code) == ("closed", "competitive_negotiation", "qingdao")
     [lot] = batch.lots
     assert (lot.category.code, lot.unit, lot.quantity_milli) == ("waterproof_membranes", "m2", 168_900_000)
     projects = db.session.execute(select(PooledLine.project_id).where(PooledLine.lot_id == lot.id)).scalars().all()

@@ -1,6 +1,9 @@
-"""Atom 1.0 documents of the portal's feeds (awards, contracts, closed tenders), built with
-`xml.etree` so every text is escaped by the serialiser. (The open-tenders feed is tendering's own
-`procurement.tendering.feed`.) An entry's id is its public page's absolute address."""
+"""Atom 1.0 documents (RFC 4287), the one builder of every feed of the platform (tendering's
+open tenders, the public portal's closed tenders, awards and contracts).
+
+Built with `xml.etree`, so every text is escaped by the serialiser; times are RFC 3339 in UTC;
+`xml:lang` is the reader's language. Callers give plain `Entry` values whose `url` is the entry's
+absolute public page: it is both the entry's id and its alternate link. No domain knowledge here."""
 
 from __future__ import annotations
 
@@ -38,7 +41,8 @@ def _text(parent, tag: str, value: str, **attrs) -> ET.Element:
 
 def render(entries: list[Entry], *, title: str, self_url: str, alternate_url: str, language: str = "en",
            now: dt.datetime | None = None) -> bytes:
-    """The Atom document (UTF-8 bytes with its XML declaration)."""
+    """The Atom document (UTF-8 bytes with its XML declaration). The feed's `updated` is the
+    latest of its entries' (`now` for an empty feed); its id is its own address."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: language})
     _text(feed, "id", self_url)
