@@ -27,7 +27,7 @@ from procurement.acceptance.blueprints import api_bp
 from procurement.acceptance.report import closure_report
 from procurement.acceptance.states import CHECKLIST_STATES
 from procurement.blueprints import ID_SCHEMA, body_ref, error, ok_responses, ref
-from procurement.deliveries.policy import is_order_supplier
+from procurement.orders.policy import is_order_supplier
 from procurement.orders.models import Order
 from procurement.projects.services import get_project
 

@@ -23,7 +23,7 @@ from core.hashchain import canonical_time
 from procurement.agreements import reading, services
 from procurement.agreements.blueprints import api_bp
 from procurement.agreements.states import AGREEMENT_STATES, KINDS, MAX_RETENTION_BP
-from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ok_responses, ref
 from procurement.orders import services as orders
 from procurement.orders.inputs import MAX_LINES
 from procurement.orders.states import ORDER_STATES, SELECTION_METHODS
@@ -130,12 +130,7 @@ ORDER_BODY = {"type": "object", "required": ["order"], "properties": {"order": r
 
 
 def responses(description, *, status="200", conflict=None, schema=AGREEMENT_BODY, forbidden=True) -> dict:
-    out = {status: json_response(description, schema), "404": NOT_FOUND}
-    if forbidden:
-        out["403"] = error("Not allowed")
-    if conflict:
-        out["409"] = error(conflict)
-    return out
+    return ok_responses(description, status, schema, conflict=conflict, forbidden=forbidden, not_found=NOT_FOUND)
 
 
 def _agreement(viewer, agreement) -> dict:

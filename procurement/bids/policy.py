@@ -23,10 +23,8 @@ from procurement.tendering.states import CLOSED, FAILED
 
 
 def can_bid(user, tender, now: dt.datetime | None = None) -> bool:
-    from procurement.negotiation.policy import is_negotiated_tender
-
     return (tender_policy.is_verified_supplier(user) and tender_policy.is_open_for_bids(tender, now)
-            and not is_negotiated_tender(tender))  # a negotiation's offers are made in its rounds
+            and tender_policy.takes_sealed_bids(tender))  # a negotiation's offers are made in its rounds
 
 
 def is_supplier_person(user) -> bool:

@@ -111,9 +111,7 @@ def _deadline_text(tender) -> str:
 
 
 def _refuse_closed(tender, now: dt.datetime) -> None:
-    from procurement.negotiation.policy import is_negotiated_tender
-
-    if is_negotiated_tender(tender):  # its offers are made in the negotiation's rounds
+    if not tender_policy.takes_sealed_bids(tender):  # its offers are made in the negotiation's rounds
         raise Conflict(N_("Tender %(reference)s is procured by negotiation: offers are made in the rounds of its "
                           "negotiation, not as sealed bids."), reference=tender.reference)
     if not tender_policy.is_open_for_bids(tender, now):

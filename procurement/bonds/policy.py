@@ -16,7 +16,7 @@ import datetime as dt
 from core import roles as R
 from core.policy import has_role, in_organisation, organisation_of
 from core.timeutil import utcnow
-from procurement.tendering.policy import can_manage_tender, is_open_for_bids
+from procurement.tendering.policy import can_manage_tender, is_open_for_bids, takes_sealed_bids
 from procurement.tendering.states import CANCELLED, DRAFT, FINANCE_REVIEW, APPROVED, LOT_ACTIVE
 
 _BEFORE_PUBLICATION = (DRAFT, FINANCE_REVIEW, APPROVED)
@@ -28,9 +28,10 @@ def is_verified_supplier(user) -> bool:
 
 
 def can_post_bond(user, tender, lot, now: dt.datetime | None = None) -> bool:
-    """A verified supplier, for an active lot of a tender open for bids."""
+    """A verified supplier, for an active lot of a tender open for sealed bids (a negotiated
+    tender takes no bids, so no bid bonds)."""
     return (is_verified_supplier(user) and lot.tender_id == tender.id and lot.status == LOT_ACTIVE
-            and is_open_for_bids(tender, now))
+            and is_open_for_bids(tender, now) and takes_sealed_bids(tender))
 
 
 def owns_bond(user, bond) -> bool:

@@ -23,7 +23,7 @@ from core.errors import NotFound
 from core.extensions import db
 from core.hashchain import canonical_time
 from core.i18n import N_, render_payload_english
-from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, body_ref, error, ok_responses, ref
 from procurement.deliveries import policy, services
 from procurement.deliveries.blueprints import api_bp
 from procurement.deliveries.models import Delivery
@@ -101,10 +101,7 @@ ONE = {"type": "object", "required": ["delivery"], "properties": {"delivery": re
 
 
 def responses(description, *, status="200", schema=ONE, conflict=None) -> dict:
-    out = {status: json_response(description, schema), "403": error("Not allowed"), "404": NOT_FOUND}
-    if conflict:
-        out["409"] = error(conflict)
-    return out
+    return ok_responses(description, status, schema, conflict=conflict, not_found=NOT_FOUND)
 
 
 @api_bp.get("/projects/<int:project_id>/deliveries")

@@ -23,7 +23,7 @@ from core.forms import ConfirmForm, apply_form_errors
 from core import roles as R
 from core.policy import login_required, roles_required
 from core.scheduler import catch_up
-from procurement.blueprints import _ids_in_range
+from procurement.blueprints import _ids_in_range, page_path
 from procurement.inspections import campaigns, policy, pools, rectifications, results, teams
 from procurement.inspections.forms import (
     CampaignForm,
@@ -273,9 +273,9 @@ def inspections_waiting(user) -> list:
     out = []
     if policy.is_inspector(user):
         count = sum(1 for s in teams.team_of(user) if s.status == "active" and s.inspection.status == SCHEDULED)
-        out.append(WorkItem(_l("Inspections waiting for your results"), count, url_for("inspections.overview")))
+        out.append(WorkItem(_l("Inspections waiting for your results"), count, page_path("inspections.overview")))
     open_notices = [r for r in rectifications.of_organisation(user) if r.status in ("open", "escalated")]
     if open_notices and not policy.is_inspector(user):
         out.append(WorkItem(_l("Rectification notices to answer"), len(open_notices),
-                            url_for("inspections.rectification_list")))
+                            page_path("inspections.rectification_list")))
     return out

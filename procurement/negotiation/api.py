@@ -17,7 +17,7 @@ from core import openapi
 from core.api import api_auth, json_body
 from core.hashchain import canonical_time
 from core.i18n import render_payload_english
-from procurement.blueprints import ID_SCHEMA, body_ref, error, json_response, ref
+from procurement.blueprints import ID_SCHEMA, body_ref, error, ok_responses, ref
 from procurement.negotiation import closing, reading, services
 from procurement.negotiation.blueprints import api_bp
 from procurement.negotiation.states import (
@@ -119,14 +119,8 @@ BODY = {"type": "object", "required": ["negotiation"], "properties": {"negotiati
 
 
 def responses(description, *, status="200", conflict=None, forbidden=True, bad=True) -> dict:
-    out = {status: json_response(description, BODY), "404": NOT_FOUND}
-    if forbidden:
-        out["403"] = error("Not allowed")
-    if conflict:
-        out["409"] = error(conflict)
-    if bad:
-        out["400"] = error("Bad input (the fields say why)")
-    return out
+    return ok_responses(description, status, BODY, conflict=conflict, forbidden=forbidden, not_found=NOT_FOUND,
+                        bad="Bad input (the fields say why)" if bad else None)
 
 
 def _body(negotiation_id) -> dict:

@@ -15,7 +15,7 @@ from core.policy import (
 )
 from core.timeutil import utcnow
 from procurement.negotiation.states import CONCLUDED, FAILED, LIVE_STATES, ROUND_OPEN
-from procurement.tendering.policy import is_centre_officer
+from procurement.tendering.policy import is_centre_officer, takes_sealed_bids
 
 
 def can_start(user) -> bool:
@@ -74,14 +74,10 @@ def can_open_round(user, negotiation) -> bool:
             and open_round(negotiation) is None and not any(r.final for r in negotiation.rounds))
 
 
-#: Tender methods whose lots are bought by rounds of negotiation instead of sealed bids.
-NEGOTIATED_METHODS = ("competitive_negotiation", "competitive_consultation")
-
-
 def is_negotiated_tender(tender) -> bool:
     """A tender of a negotiation method: its lots are negotiated (no sealed bids, DOMAIN.md 9:
     an open tender allows no re-bidding, so only these methods have rounds of offers)."""
-    return getattr(tender, "method", None) in NEGOTIATED_METHODS
+    return not takes_sealed_bids(tender)
 
 
 def lot_negotiable(lot) -> dict | None:

@@ -47,8 +47,8 @@ def holds_share(user, tender) -> bool:
 def can_unlock_share(user, tender, now: dt.datetime | None = None) -> bool:
     """A holder named on the tender's shares, still its centre's officer or its city's finance
     reviewer, after the deadline."""
-    return (deadline_passed(tender, now) and bid_policy.is_key_holder_for(user, tender)
-            and holds_share(user, tender))
+    return (deadline_passed(tender, now) and tender_policy.takes_sealed_bids(tender)
+            and bid_policy.is_key_holder_for(user, tender) and holds_share(user, tender))
 
 
 def can_view_opening(user, tender) -> bool:

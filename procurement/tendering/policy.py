@@ -97,6 +97,16 @@ def can_see_asker(user, tender) -> bool:
 
 # ------------------------------------------------------------------ time-dependent rules
 
+#: Methods whose offers are made in negotiation rounds, not as sealed bids (DOMAIN.md 9: an open
+#: tender allows no re-bidding; rounds of improved offers belong to negotiation and consultation).
+NEGOTIATED_METHODS = ("competitive_negotiation", "competitive_consultation")
+
+
+def takes_sealed_bids(tender) -> bool:
+    """The tender is answered with sealed bids (and their bonds and opening), not negotiation rounds."""
+    return getattr(tender, "method", None) not in NEGOTIATED_METHODS
+
+
 def is_open_for_bids(tender, now: dt.datetime | None = None) -> bool:
     """Published and before the bid deadline (server clock, no grace)."""
     return (tender.status == PUBLISHED and tender.bid_deadline_at is not None
