@@ -30,6 +30,7 @@ from procurement.evaluation.models import Panel
 from procurement.tendering import services as tender_svc
 from procurement.tendering.models import Tender
 from procurement.tendering.states import LOT_ACTIVE
+from procurement.web import choices
 
 bp = Blueprint("evaluation", __name__)
 bp.url_value_preprocessor(_ids_in_range)
@@ -64,9 +65,9 @@ def _tender_or_404(tender_id):
 
 def _request_form(tender) -> PanelRequestForm:
     form = PanelRequestForm()
-    form.lot_id.choices = [("", _("The whole tender (one panel for every lot)"))] + [
+    form.lot_id.choices = choices([("", _("The whole tender (one panel for every lot)"))] + [
         (str(lot.id), _("Lot %(n)s: %(title)s", n=lot.number, title=lot.title))
-        for lot in tender.lots if lot.status == LOT_ACTIVE]
+        for lot in tender.lots if lot.status == LOT_ACTIVE])
     return form
 
 

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from procurement.inspections import labels
 from procurement.inspections.states import ITEM_CLASSES, ITEM_OUTCOMES, SAMPLE_OUTCOMES, TARGET_KINDS, TIE_REASONS
 from procurement.web import choices
+from procurement.web import choices
 
 SPARE_ITEMS = 5
 
@@ -96,8 +97,8 @@ class ResponseForm(FlaskForm):
 
 
 class ReinspectionForm(FlaskForm):
-    outcome = SelectField(_l("Re-inspection"), choices=[("close", _l("Rectified: close the notice")),
-                                                        ("escalate", _l("Not rectified: escalate"))])
+    outcome = SelectField(_l("Re-inspection"), choices=choices([("close", _l("Rectified: close the notice")),
+                                                                ("escalate", _l("Not rectified: escalate"))]))
     note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=4000)])
     submit = SubmitField(_l("Record the re-inspection"))
 

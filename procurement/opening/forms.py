@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from procurement.bids.keyholders import PASSPHRASE_MAX
 from procurement.opening.qualification import REASON_MAX
+from procurement.web import choices
 
 
 class UnlockForm(FlaskForm):
@@ -21,7 +22,7 @@ class UnlockForm(FlaskForm):
 class OverrideForm(FlaskForm):
     """Override one qualification result; the reason is required (checked by the service too)."""
 
-    passed = SelectField(_l("Result"), choices=[("pass", _l("Passes")), ("fail", _l("Fails"))],
+    passed = SelectField(_l("Result"), choices=choices([("pass", _l("Passes")), ("fail", _l("Fails"))]),
                          validators=[DataRequired()])
     reason = TextAreaField(_l("Reason for the override"), validators=[Length(max=REASON_MAX)],
                            description=_l("Required: recorded with the result and in the audit trail."))

@@ -29,6 +29,7 @@ from procurement.opening.forms import NextStepForm, OverrideForm, UnlockForm
 from procurement.opening.models import OpenedBid, OpenedBidDocument, QualificationResult
 from procurement.opening.states import NEGOTIATION_STEP, NEXT_STEPS
 from procurement.tendering.clarifications import OBJECT_TYPE, visible_tender
+from procurement.web import choices
 
 LABELS = {
     "check": {"supplier": _l("Supplier verified"), "product": _l("Product listed and certified"),
@@ -65,7 +66,7 @@ def _page(tender, unlock_form=None):
     for row in lots:
         if row["outcome"] is not None and row["outcome"].status == "failed":
             form = NextStepForm(prefix=f"step{row['lot'].id}")
-            form.choice.choices = [(c, label(c, "opening_step")) for c in NEXT_STEPS.get(tender.method, ())]
+            form.choice.choices = choices((c, label(c, "opening_step")) for c in NEXT_STEPS.get(tender.method, ()))
             forms[row["lot"].id] = form
     return render_template("opening/session.html", tender=tender, view=view, lots=lots,
                            unlock_form=unlock_form or (UnlockForm() if can_unlock else None),
@@ -136,7 +137,7 @@ def confirm_lot(tender_id, lot_id):
 @login_required
 def next_step(tender_id, lot_id):
     form = NextStepForm(prefix=f"step{lot_id}")
-    form.choice.choices = [(c, c) for steps in NEXT_STEPS.values() for c in steps]
+    form.choice.choices = choices((c, c) for steps in NEXT_STEPS.values() for c in steps)
     if form.validate_on_submit():
         try:
             qualification.choose_next_step(current_user, tender_id, lot_id, form.choice.data, form.reason.data)

@@ -22,6 +22,7 @@ from procurement.pooling.models import ROUND_STATES
 from procurement.tendering import policy
 from procurement.tendering.blueprints import bp
 from procurement.web import category_label, flash_error
+from procurement.web import choices
 
 PER_PAGE = 25
 ROLES = (R.PROCUREMENT_OFFICER, R.PURCHASER, R.FINANCE_REVIEWER, R.INSPECTOR, R.PLATFORM_ADMIN, R.PLATFORM_REVIEWER)
@@ -80,7 +81,7 @@ def _contribute_forms(pooling_round):
         lines = queries.eligible_lines(project, pooling_round)
         form = ContributeForm(prefix=f"p{project.id}", formdata=None)
         form.project_id.data = str(project.id)
-        form.lines.choices = [(ln.id, str(ln.line_no)) for ln in lines]
+        form.lines.choices = choices((ln.id, str(ln.line_no)) for ln in lines)
         out.append((project, {ln.id: ln for ln in lines}, form))
     return out
 

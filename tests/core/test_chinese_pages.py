@@ -19,8 +19,9 @@ from tests.factories import login_as
 
 ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z’']*(?:[ ,;:()/-]+[A-Za-z][A-Za-z’']*){3,}")
 # Text that is data or a proper name rather than a sentence of the app's (standards' codes,
-# the platform's name in the footer's legal line, e-mail addresses).
-ALLOWED = re.compile(r"^(GB/T|JGJ|JG/T|GB)\b|@|^Bootstrap|^OpenAPI|^JSON|^CSV|^XLSX|^UTF")
+# the platform's name in the footer's legal line, e-mail addresses, command lines and addresses
+# a reader types as they are).
+ALLOWED = re.compile(r"^(GB/T|JGJ|JG/T|GB)\b|@|^Bootstrap|^OpenAPI|^JSON|^CSV|^XLSX|^UTF|^flask |^https?://")
 
 
 class _VisibleText(HTMLParser):

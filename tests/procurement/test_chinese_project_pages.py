@@ -37,5 +37,7 @@ def test_refused_move_is_flashed_in_chinese(demo, client):
         "t-advance-construction-expected": stage, "t-advance-construction-to": "construction",
         "t-advance-construction-kind": "advance"})
     page = res.get_data(as_text=True)
-    assert "尚未定义离开采购阶段的检查项。" in page
+    # the procurement -> construction gate (agreements) refuses: its reasons are shown in Chinese
+    assert "未被已签合同或订单覆盖" in page
+    assert db.session.execute(text("SELECT stage FROM projects WHERE id = :p"), {"p": pid}).scalar() == "procurement"
     assert not english_sentences(page)

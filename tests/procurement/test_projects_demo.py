@@ -17,8 +17,17 @@ def test_demo_projects(app):
     assert {p.city.code for p in projects} == {"nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan"}
     stages = Counter(p.stage for p in projects)
     assert {"budget", "design", "procurement"} <= set(stages)
-    # stage exits without gates are refused, so no demo project is past procurement
-    assert set(stages) <= {"budget", "design", "procurement"}
+    # a stage is left only through its gates: every pilot city's closed-loop project was closed by
+    # five advances (budget -> design -> procurement -> construction -> acceptance -> closed), each
+    # with all of its checks passed and recorded
+    closed = [p for p in projects if p.stage == "closed"]
+    assert {p.city.code for p in closed} == {"nanjing", "hangzhou", "shaoxing", "huzhou", "qingdao", "foshan"}
+    for project in closed:
+        advances = db.session.execute(db.select(ProjectRecord).where(ProjectRecord.project_id == project.id,
+                                                                     ProjectRecord.kind == "stage_advanced")
+                                      .order_by(ProjectRecord.seq)).scalars().all()
+        assert len(advances) == 5, project.name
+        assert all(rec.payload["checks"] and all(c["passed"] for c in rec.payload["checks"]) for rec in advances)
     # one design refused by the optional-share rule, and only by it
     refusals = db.session.execute(db.select(ProjectRecord).where(ProjectRecord.kind == "transition_refused")).scalars().all()
     share_refusals = [r for r in refusals

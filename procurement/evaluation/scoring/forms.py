@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from procurement.evaluation.scoring.labels import METHOD_LABELS, SUBJECT_LABELS
 from procurement.evaluation.scoring.states import JUSTIFICATION_MAX, REASON_MAX
+from procurement.web import choices
 
 #: Empty criterion rows offered below the existing ones (the page works without JavaScript).
 SPARE_ROWS = 3
@@ -36,8 +37,8 @@ class CriterionForm(Form):
 
 
 class PlanForm(FlaskForm):
-    method = SelectField(_l("Evaluation method"), choices=list(METHOD_LABELS.items()), validators=[DataRequired()])
-    subject = SelectField(_l("The lot buys"), choices=list(SUBJECT_LABELS.items()), validators=[DataRequired()],
+    method = SelectField(_l("Evaluation method"), choices=choices(METHOD_LABELS.items()), validators=[DataRequired()])
+    subject = SelectField(_l("The lot buys"), choices=choices(SUBJECT_LABELS.items()), validators=[DataRequired()],
                           description=_l("Decides the least price weight of the procedure rules (goods or services)."))
     price_weight = StringField(_l("Price weight (%)"), validators=[Optional(), Length(max=10)],
                                description=_l("Comprehensive scoring only: the price's share of the 100 points."))
@@ -65,8 +66,8 @@ class JustificationForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(_l("The panel's decision"), choices=[("accept", _l("Accept: the bid stays in")),
-                                                                ("reject", _l("Reject: the bid is excluded"))],
+    decision = SelectField(_l("The panel's decision"), choices=choices([("accept", _l("Accept: the bid stays in")),
+                                                                        ("reject", _l("Reject: the bid is excluded"))]),
                            validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX)])
     submit = SubmitField(_l("Record the decision"))

@@ -47,7 +47,10 @@ def test_gates_are_registered_by_procurement_register_only(app):
 @pytest.mark.parametrize("frm,to,actor", [("procurement", "construction", "centre"),
                                           ("construction", "acceptance", "purchaser"),
                                           ("acceptance", "closed", "inspector")])
-def test_a_stage_exit_without_gates_is_refused_and_recorded(app, frm, to, actor):
+def test_a_stage_exit_without_gates_is_refused_and_recorded(app, monkeypatch, frm, to, actor):
+    """The loop fails closed: an exit whose packages registered no gate (here removed from the
+    app's registry for the test) is refused, not waved through."""
+    monkeypatch.setitem(machine_gates.hooks(app).gates._checks, (frm, to), {})
     make_standard()
     w = World()
     p = project_in_procurement(w)
@@ -78,8 +81,10 @@ def test_a_purchaser_alone_cannot_walk_a_project_to_closed(app):
 
 
 @pytest.fixture
-def plugged(app):
+def plugged(app, monkeypatch):
+    """A test gate alone on procurement -> construction (the real agreements gates set aside)."""
     state = {"contracts": False}
+    monkeypatch.setitem(machine_gates.hooks(app).gates._checks, ("procurement", "construction"), {})
 
     def contracts_signed_test(ctx):
         """All lots have a signed contract (test plug-in)."""

@@ -41,9 +41,13 @@ def test_move_is_enabled_once_checks_pass(client, w):
     assert "these checks would fail" not in page
 
 
-def test_stage_without_gates_shows_why_the_button_is_disabled(client, w):
+def test_stage_without_gates_shows_why_the_button_is_disabled(app, client, w, monkeypatch):
     from core.extensions import db
+    from procurement.machine import gates as machine_gates
     from procurement.projects.models import Project
+
+    # an exit with no registered gate (the agreements gates set aside) is shown as refused
+    monkeypatch.setitem(machine_gates.hooks(app).gates._checks, ("procurement", "construction"), {})
 
     p = new_project(w)
     db.session.execute(db.update(Project).where(Project.id == p.id).values(stage="procurement"))
