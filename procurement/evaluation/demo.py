@@ -1,8 +1,10 @@
 """Demo expert pools and one panel (`flask demo seed`, after the tenders).
 
-Each pilot city's finance office keeps a pool of 15 experts (accounts active, demo password):
-twelve cover the categories of the city's demo tenders, three other categories only (they show
-as "speciality does not match" in a draw's pool); one works for the city's purchaser (excluded
+Each pilot city's finance office keeps a pool of 21 experts (accounts active, demo password):
+eighteen cover the categories of the city's demo tenders, three other categories only (they show
+as "speciality does not match" in a draw's pool). Eighteen, because one city's purchaser gets up to
+three demo panels (its closed tender, its closed-loop project, the inspection demo's sites) and
+who served for a purchaser recently stays out of its next draws; one works for the city's purchaser (excluded
 from its panels) and one for a demo supplier firm. Nanjing's first expert signs in as
 `expert@demo.gbm.cn`, the others as `expert-<city>-<nn>@demo.gbm.cn`.
 
@@ -27,7 +29,8 @@ from core.extensions import db
 from core.models import User, UserRole
 from core.passwords import hash_password
 
-POOL_SIZE = 15
+POOL_SIZE = 21
+MATCHING = 18  # experts 1-18 cover the city's tender categories; 19-21 other categories only
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ("建国", "海涛", "丽华", "志强", "秀英", "伟", "静", "磊", "敏", "洋", "婷", "晓东", "红梅", "宏伟", "文博")
 EMPLOYERS = ("{city}建筑设计研究院有限公司", "{city}市建设工程质量检测中心", "{city}大学土木工程学院",
@@ -63,12 +66,12 @@ def _pool(ctx, city: str, password_hash) -> None:
         email = _email(city, n)
         if db.session.execute(select(User.id).where(User.email == email)).first():
             continue
-        name = SURNAMES[(n * 7 + len(city)) % len(SURNAMES)] + GIVEN[n - 1]
+        name = SURNAMES[(n * 7 + len(city)) % len(SURNAMES)] + GIVEN[(n - 1) % len(GIVEN)]
         user = User(email=email, name=name, password_hash=password_hash(), organisation_id=org.id,
                     roles=[UserRole(role=R.EXPERT)])
         db.session.add(user)
         db.session.flush()
-        if n <= 12:
+        if n <= MATCHING:
             specialities = mine + rng.sample(others, min(2, len(others)))
         else:
             specialities = rng.sample(others, min(3, len(others)))
