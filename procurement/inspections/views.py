@@ -94,26 +94,27 @@ def campaign_page(campaign_id):
                            state=results.publication_state)
 
 
+def _confirmed(func, object_id, *, ok: str) -> None:
+    """Run a confirm-button use case (`func(user, object_id)`), flashing its outcome."""
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The form expired or was incomplete; try again."), "danger")
+    else:
+        _run(func, object_id, ok=ok)
+
+
 @bp.post("/inspections/campaigns/<int:campaign_id>/draw")
 @roles_required(R.INSPECTOR)  # inspectors of a city's authority only
 def campaign_draw(campaign_id):
-    return _campaign_action(campaign_id, "draw")
+    campaign = _or_404(campaigns.get_campaign, campaign_id)
+    _confirmed(campaigns.draw_targets, campaign.id, ok=_("Targets drawn: draw each inspection's team."))
+    return redirect(url_for("inspections.campaign_page", campaign_id=campaign.id))
 
 
 @bp.post("/inspections/campaigns/<int:campaign_id>/cancel")
 @roles_required(R.INSPECTOR)
 def campaign_cancel(campaign_id):
-    return _campaign_action(campaign_id, "cancel")
-
-
-def _campaign_action(campaign_id, action):
     campaign = _or_404(campaigns.get_campaign, campaign_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form expired or was incomplete; try again."), "danger")
-    elif action == "draw":
-        _run(campaigns.draw_targets, campaign.id, ok=_("Targets drawn: draw each inspection's team."))
-    else:
-        _run(campaigns.cancel_campaign, campaign.id, ok=_("The campaign was cancelled; its seed is published."))
+    _confirmed(campaigns.cancel_campaign, campaign.id, ok=_("The campaign was cancelled; its seed is published."))
     return redirect(url_for("inspections.campaign_page", campaign_id=campaign.id))
 
 
@@ -150,23 +151,16 @@ def inspection_page(inspection_id, results_form=None):
 @bp.post("/inspections/<int:inspection_id>/draw-team")
 @roles_required(R.INSPECTOR)  # inspectors of a city's authority only
 def inspection_draw_team(inspection_id):
-    return _inspection_action(inspection_id, "draw-team")
+    inspection = _or_404(teams.get_inspection, inspection_id)
+    _confirmed(teams.draw_team, inspection.id, ok=_("The team is drawn; the inspectors are told."))
+    return redirect(url_for("inspections.inspection_page", inspection_id=inspection.id))
 
 
 @bp.post("/inspections/<int:inspection_id>/publish")
 @roles_required(R.INSPECTOR)
 def inspection_publish(inspection_id):
-    return _inspection_action(inspection_id, "publish")
-
-
-def _inspection_action(inspection_id, action):
     inspection = _or_404(teams.get_inspection, inspection_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form expired or was incomplete; try again."), "danger")
-    elif action == "draw-team":
-        _run(teams.draw_team, inspection.id, ok=_("The team is drawn; the inspectors are told."))
-    else:
-        _run(results.publish, inspection.id, ok=_("The result is published on the public portal."))
+    _confirmed(results.publish, inspection.id, ok=_("The result is published on the public portal."))
     return redirect(url_for("inspections.inspection_page", inspection_id=inspection.id))
 
 
